@@ -1,0 +1,697 @@
+"""Compiled passes over the node and edge arrays, one per fact, as DevTools' HeapSnapshot.ts does them.
+
+Every function here is a plain loop over numpy arrays (nogil, so a UI can stay live while one runs in a
+thread). Nodes are ordinals; edges are edge ordinals (DevTools' edge index / edge field count). Where
+DevTools' result depends on visiting order (DFS order in Lengauer-Tarjan, BFS queue order in distances,
+the fill order of the retainer and dominated-children lists), these loops keep that order exactly.
+"""
+import numpy as np
+from numba import njit
+
+NO_DISTANCE = -5
+BASE_SYSTEM_DISTANCE = 100000000
+UNVISITED = 0xFFFFFFFF
+MULTIPLE_OWNERS = 0xFFFFFFFE
+
+FLAG_DETACHED = 2
+FLAG_QUERYABLE = 1
+FLAG_PAGE = 4
+
+
+@njit(cache=True, nogil=True)
+def build_retainers(first_edge, edge_to, node_count):
+    """Reverse index: for node t, retainer slots ret_first[t]..ret_first[t+1] hold (source, edge).
+
+    Slots are filled from the end backwards while sources are scanned in order, as DevTools does, so
+    within one target the retainers come in reverse (source, edge) order.
+    """
+    edge_count = edge_to.shape[0]
+    ret_first = np.zeros(node_count + 1, dtype=np.uint32)
+    for e in range(edge_count):
+        ret_first[edge_to[e]] += 1
+    fill = np.empty(node_count, dtype=np.uint32)
+    start = 0
+    for i in range(node_count):
+        c = ret_first[i]
+        ret_first[i] = start
+        start += c
+        fill[i] = start
+    ret_first[node_count] = start
+    ret_src = np.empty(edge_count, dtype=np.uint32)
+    ret_edge = np.empty(edge_count, dtype=np.uint32)
+    for src in range(node_count):
+        for e in range(first_edge[src], first_edge[src + 1]):
+            t = edge_to[e]
+            fill[t] -= 1
+            slot = fill[t]
+            ret_src[slot] = src
+            ret_edge[slot] = e
+    return ret_first, ret_src, ret_edge
+
+
+@njit(cache=True, nogil=True)
+def edge_sources(first_edge, node_count):
+    src = np.empty(first_edge[node_count], dtype=np.uint32)
+    for v in range(node_count):
+        for e in range(first_edge[v], first_edge[v + 1]):
+            src[e] = v
+    return src
+
+
+@njit(cache=True, nogil=True)
+def propagate_dom_state(detachedness, node_type, first_edge, edge_to, edge_type,
+                        native_type, hidden_etype, weak_etype):
+    """DevTools' propagateDOMState: returns (new detachedness, renamed mask) for native nodes."""
+    n = node_type.shape[0]
+    state = detachedness.copy()
+    renamed = np.zeros(n, dtype=np.uint8)
+    visited = np.zeros(n, dtype=np.uint8)
+    attached = np.empty(n, dtype=np.uint32)
+    detached = np.empty(n, dtype=np.uint32)
+    na = 0
+    nd = 0
+    for v in range(n):
+        s = detachedness[v]
+        if s == 0 or visited[v]:
+            continue
+        visited[v] = 1
+        if node_type[v] != native_type:
+            continue
+        state[v] = s
+        if s == 1:
+            attached[na] = v
+            na += 1
+        elif s == 2:
+            renamed[v] = 1
+            detached[nd] = v
+            nd += 1
+    while na > 0:
+        na -= 1
+        v = attached[na]
+        for e in range(first_edge[v], first_edge[v + 1]):
+            t = edge_type[e]
+            if t == hidden_etype or t == weak_etype:
+                continue
+            c = edge_to[e]
+            if visited[c]:
+                continue
+            visited[c] = 1
+            if node_type[c] != native_type:
+                continue
+            state[c] = 1
+            attached[na] = c
+            na += 1
+    while nd > 0:
+        nd -= 1
+        v = detached[nd]
+        if state[v] == 1:
+            continue
+        for e in range(first_edge[v], first_edge[v + 1]):
+            t = edge_type[e]
+            if t == hidden_etype or t == weak_etype:
+                continue
+            c = edge_to[e]
+            if visited[c]:
+                continue
+            visited[c] = 1
+            if node_type[c] != native_type:
+                continue
+            state[c] = 2
+            renamed[c] = 1
+            detached[nd] = c
+            nd += 1
+    return state, renamed
+
+
+@njit(cache=True, nogil=True)
+def mark_page_owned(root, first_edge, edge_to, edge_type, is_dom_trees_root,
+                    shortcut_etype, element_etype, weak_etype):
+    """DevTools' markPageOwnedNodes: global objects (root shortcuts) and DOM tree roots, and all they reach."""
+    n = first_edge.shape[0] - 1
+    page = np.zeros(n, dtype=np.uint8)
+    stack = np.empty(n + first_edge[root + 1] - first_edge[root], dtype=np.uint32)
+    sp = 0
+    for e in range(first_edge[root], first_edge[root + 1]):
+        t = edge_type[e]
+        c = edge_to[e]
+        if t == element_etype:
+            if not is_dom_trees_root[c]:
+                continue
+        elif t != shortcut_etype:
+            continue
+        stack[sp] = c
+        sp += 1
+        page[c] = 1
+    while sp > 0:
+        sp -= 1
+        v = stack[sp]
+        for e in range(first_edge[v], first_edge[v + 1]):
+            c = edge_to[e]
+            if page[c]:
+                continue
+            if edge_type[e] == weak_etype:
+                continue
+            stack[sp] = c
+            sp += 1
+            page[c] = 1
+    return page
+
+
+@njit(cache=True, nogil=True)
+def mark_queryable(root, first_edge, edge_to, edge_type, node_type, synthetic_type,
+                   hidden_etype, internal_etype, weak_etype):
+    """DevTools' markQueriableHeapObjects (the 'user object reachable from window' flag)."""
+    n = first_edge.shape[0] - 1
+    flag = np.zeros(n, dtype=np.uint8)
+    stack = np.empty(first_edge[n] + n + 1, dtype=np.uint32)
+    sp = 0
+    for e in range(first_edge[root], first_edge[root + 1]):
+        c = edge_to[e]
+        if node_type[c] != synthetic_type:
+            stack[sp] = c
+            sp += 1
+    while sp > 0:
+        sp -= 1
+        v = stack[sp]
+        if flag[v]:
+            continue
+        flag[v] = 1
+        for e in range(first_edge[v], first_edge[v + 1]):
+            c = edge_to[e]
+            if flag[c]:
+                continue
+            t = edge_type[e]
+            if t == hidden_etype or t == internal_etype or t == weak_etype:
+                continue
+            stack[sp] = c
+            sp += 1
+    return flag
+
+
+@njit(cache=True, nogil=True)
+def essential_edges(root, first_edge, edge_to, edge_type, edge_name, node_id, page,
+                    wm_table_id, internal_etype, weak_etype, shortcut_etype, use_page):
+    """Edges that may retain (DevTools' computeIsEssentialEdge), one byte per edge."""
+    n = first_edge.shape[0] - 1
+    out = np.zeros(edge_to.shape[0], dtype=np.uint8)
+    for v in range(n):
+        for e in range(first_edge[v], first_edge[v + 1]):
+            t = edge_type[e]
+            if t == internal_etype:
+                tid = wm_table_id[edge_name[e]]
+                if tid >= 0 and node_id[v] == tid:
+                    continue
+            if t == weak_etype:
+                continue
+            c = edge_to[e]
+            if c == v:
+                continue
+            if v != root:
+                if t == shortcut_etype:
+                    continue
+                if use_page and page[c] and not page[v]:
+                    continue
+            out[e] = 1
+    return out
+
+
+@njit(cache=True, nogil=True)
+def redistribute_shallow_sizes(self_size, ownable, root, node_type, synthetic_type,
+                               first_edge, edge_to, edge_type, weak_etype):
+    """DevTools' calculateShallowSizes: fold single-owner internal stores into their owner's size."""
+    n = self_size.shape[0]
+    owners = np.empty(n, dtype=np.uint32)
+    work = np.empty(2 * n + 1, dtype=np.uint32)
+    sp = 0
+    for i in range(n):
+        if ownable[i]:
+            owners[i] = UNVISITED
+        else:
+            owners[i] = i
+            work[sp] = i
+            sp += 1
+    while sp > 0:
+        sp -= 1
+        v = work[sp]
+        owner = owners[v]
+        for e in range(first_edge[v], first_edge[v + 1]):
+            if edge_type[e] == weak_etype:
+                continue
+            t = edge_to[e]
+            o = owners[t]
+            if o == UNVISITED:
+                owners[t] = owner
+                work[sp] = t
+                sp += 1
+            elif o == t or o == owner or o == MULTIPLE_OWNERS:
+                pass
+            else:
+                owners[t] = MULTIPLE_OWNERS
+                work[sp] = t
+                sp += 1
+    out = self_size.copy()
+    for i in range(n):
+        o = owners[i]
+        if o == UNVISITED or o == MULTIPLE_OWNERS or o == i:
+            continue
+        if node_type[o] == synthetic_type or o == root:
+            continue
+        size = out[i]
+        out[i] = 0
+        out[o] = out[o] + size
+    return out
+
+
+@njit(cache=True, nogil=True)
+def _lt_dfs(start, parent, semi, vertex, label, next_edge, first_edge, edge_to, essential, n):
+    ro = start - 1
+    next_edge[ro] = first_edge[ro]
+    v = start
+    while v != 0:
+        if semi[v] == 0:
+            n += 1
+            semi[v] = n
+            vertex[n] = v
+            label[v] = v
+        v_next = parent[v]
+        vo = v - 1
+        end = first_edge[vo + 1]
+        while next_edge[vo] < end:
+            e = next_edge[vo]
+            if essential[e]:
+                w = edge_to[e] + 1
+                if semi[w] == 0:
+                    parent[w] = v
+                    next_edge[w - 1] = first_edge[w - 1]
+                    v_next = w
+                    break
+            next_edge[vo] = e + 1
+        v = v_next
+    return n
+
+
+@njit(cache=True, nogil=True)
+def dominators_and_retained(root, first_edge, edge_to, essential, ret_first, ret_src, ret_edge, self_size):
+    """Lengauer-Tarjan exactly as DevTools runs it, orphan rules included, then retained sizes.
+
+    Returns (idom ordinal per node, retained size per node as int64, DFS order of ordinals).
+    """
+    nc = first_edge.shape[0] - 1
+    size = nc + 1
+    parent = np.zeros(size, dtype=np.uint32)
+    ancestor = np.zeros(size, dtype=np.uint32)
+    vertex = np.zeros(size, dtype=np.uint32)
+    label = np.zeros(size, dtype=np.uint32)
+    semi = np.zeros(size, dtype=np.uint32)
+    next_edge = np.zeros(nc, dtype=first_edge.dtype)
+    r = root + 1
+    n = _lt_dfs(r, parent, semi, vertex, label, next_edge, first_edge, edge_to, essential, 0)
+    if n < nc:
+        for v in range(1, nc + 1):
+            if semi[v] != 0:
+                continue
+            vo = v - 1
+            only_weak = True
+            for k in range(ret_first[vo], ret_first[vo + 1]):
+                if essential[ret_edge[k]]:
+                    only_weak = False
+                    break
+            if only_weak:
+                parent[v] = r
+                n = _lt_dfs(v, parent, semi, vertex, label, next_edge, first_edge, edge_to, essential, n)
+    if n < nc:
+        for v in range(1, nc + 1):
+            if semi[v] == 0:
+                parent[v] = r
+                n += 1
+                semi[v] = n
+                vertex[n] = v
+                label[v] = v
+    dom = np.zeros(size, dtype=np.uint32)
+    # Buckets as singly linked lists; every vertex sits in at most one bucket at a time.
+    bucket_head = np.zeros(size, dtype=np.uint32)
+    bucket_next = np.zeros(size, dtype=np.uint32)
+    stack = np.empty(size + 1, dtype=np.uint32)
+    for i in range(n, 1, -1):
+        w = vertex[i]
+        wo = w - 1
+        orphan = True
+        for k in range(ret_first[wo], ret_first[wo + 1]):
+            if not essential[ret_edge[k]]:
+                continue
+            orphan = False
+            u = _eval(ret_src[k] + 1, ancestor, label, semi, stack)
+            if semi[u] < semi[w]:
+                semi[w] = semi[u]
+        if orphan:
+            semi[w] = semi[r]
+        b = vertex[semi[w]]
+        bucket_next[w] = bucket_head[b]
+        bucket_head[b] = w
+        p = parent[w]
+        ancestor[w] = p
+        v = bucket_head[p]
+        while v != 0:
+            u = _eval(v, ancestor, label, semi, stack)
+            dom[v] = u if semi[u] < semi[v] else p
+            v = bucket_next[v]
+        bucket_head[p] = 0
+    dom[0] = r
+    dom[r] = r
+    for i in range(2, n + 1):
+        w = vertex[i]
+        if dom[w] != vertex[semi[w]]:
+            dom[w] = dom[dom[w]]
+    idom = np.empty(nc, dtype=np.uint32)
+    retained = np.empty(nc, dtype=np.int64)
+    for o in range(nc):
+        idom[o] = dom[o + 1] - 1
+        retained[o] = self_size[o]
+    order = np.empty(n, dtype=np.uint32)
+    for i in range(1, n + 1):
+        order[i - 1] = vertex[i] - 1
+    for i in range(n, 1, -1):
+        o = vertex[i] - 1
+        retained[idom[o]] += retained[o]
+    return idom, retained, order
+
+
+@njit(cache=True, nogil=True)
+def _eval(v, ancestor, label, semi, stack):
+    if ancestor[v] == 0:
+        return v
+    sp = 0
+    x = v
+    while ancestor[ancestor[x]] != 0:
+        sp += 1
+        stack[sp] = x
+        x = ancestor[x]
+    while sp > 0:
+        w = stack[sp]
+        sp -= 1
+        if semi[label[ancestor[w]]] < semi[label[w]]:
+            label[w] = label[ancestor[w]]
+        ancestor[w] = ancestor[ancestor[w]]
+    return label[v]
+
+
+@njit(cache=True, nogil=True)
+def _bfs(queue, qlen, dist, first_edge, edge_to, edge_type, edge_name, node_type, node_name,
+         weak_etype, internal_etype, element_etype, hidden_etype, hidden_type, array_type,
+         native_context_name, sloppy_map_name, map_descriptors_name, md_name_int, wm_suffix, pending):
+    head = 0
+    while head < qlen:
+        v = queue[head]
+        head += 1
+        d = dist[v] + 1
+        vt = node_type[v]
+        is_nc = vt == hidden_type and node_name[v] == native_context_name
+        is_md = vt == array_type and node_name[v] == map_descriptors_name
+        for e in range(first_edge[v], first_edge[v + 1]):
+            t = edge_type[e]
+            if t == weak_etype:
+                continue
+            c = edge_to[e]
+            if dist[c] != NO_DISTANCE:
+                continue
+            numeric = t == element_etype or t == hidden_etype
+            if is_nc and not numeric and edge_name[e] == sloppy_map_name:
+                continue
+            if is_md:
+                if numeric:
+                    idx = np.int64(edge_name[e])
+                else:
+                    idx = md_name_int[edge_name[e]]
+                    if idx == -1:  # parseInt gave NaN: the comparison below is false, so follow
+                        dist[c] = d
+                        queue[qlen] = c
+                        qlen += 1
+                        continue
+                if not (idx < 2 or idx % 3 != 1):
+                    continue
+            elif t == internal_etype:
+                s = wm_suffix[edge_name[e]]
+                if s >= 0:
+                    if pending[s]:
+                        pending[s] = 0
+                    else:
+                        pending[s] = 1
+                        continue
+            dist[c] = d
+            queue[qlen] = c
+            qlen += 1
+    return qlen
+
+
+@njit(cache=True, nogil=True)
+def distances(root, first_edge, edge_to, edge_type, edge_name, node_type, node_name, is_user_root,
+              weak_etype, internal_etype, element_etype, hidden_etype, hidden_type, array_type,
+              native_context_name, sloppy_map_name, map_descriptors_name, md_name_int, wm_suffix,
+              suffix_count):
+    """DevTools' calculateDistances: BFS from user roots, then from the root for what is left."""
+    n = first_edge.shape[0] - 1
+    dist = np.full(n, NO_DISTANCE, dtype=np.int32)
+    root_edges = first_edge[root + 1] - first_edge[root]
+    queue = np.empty(n + root_edges + 1, dtype=np.uint32)
+    pending = np.zeros(max(suffix_count, 1), dtype=np.uint8)
+    qlen = 0
+    for e in range(first_edge[root], first_edge[root + 1]):
+        c = edge_to[e]
+        if is_user_root[c]:
+            dist[c] = 1
+            queue[qlen] = c
+            qlen += 1
+    found = qlen
+    _bfs(queue, qlen, dist, first_edge, edge_to, edge_type, edge_name, node_type, node_name,
+         weak_etype, internal_etype, element_etype, hidden_etype, hidden_type, array_type,
+         native_context_name, sloppy_map_name, map_descriptors_name, md_name_int, wm_suffix, pending)
+    dist[root] = BASE_SYSTEM_DISTANCE if found > 0 else 0
+    queue[0] = root
+    _bfs(queue, 1, dist, first_edge, edge_to, edge_type, edge_name, node_type, node_name,
+         weak_etype, internal_etype, element_etype, hidden_etype, hidden_type, array_type,
+         native_context_name, sloppy_map_name, map_descriptors_name, md_name_int, wm_suffix, pending)
+    return dist
+
+
+@njit(cache=True, nogil=True)
+def dominated_children(idom, root):
+    """Children lists of the dominator tree; each list in decreasing ordinal order, as DevTools has it."""
+    n = idom.shape[0]
+    first = np.zeros(n + 1, dtype=np.uint32)
+    for v in range(n):
+        if v != root:
+            first[idom[v]] += 1
+    fill = np.empty(n, dtype=np.uint32)
+    start = 0
+    for i in range(n):
+        c = first[i]
+        first[i] = start
+        start += c
+        fill[i] = start
+    first[n] = start
+    children = np.empty(max(n - 1, 0), dtype=np.uint32)
+    for v in range(n):
+        if v == root:
+            continue
+        d = idom[v]
+        fill[d] -= 1
+        children[fill[d]] = v
+    return first, children
+
+
+@njit(cache=True, nogil=True)
+def class_aggregates(class_id, class_count, self_size, dist, mask):
+    """count, shallow sum, min distance and first instance of every class, over nodes with self > 0."""
+    count = np.zeros(class_count, dtype=np.int64)
+    shallow = np.zeros(class_count, dtype=np.int64)
+    mind = np.full(class_count, 2147483647, dtype=np.int64)
+    first = np.full(class_count, -1, dtype=np.int64)
+    for v in range(class_id.shape[0]):
+        s = self_size[v]
+        if s == 0 or not mask[v]:
+            continue
+        c = class_id[v]
+        if first[c] < 0:
+            first[c] = v
+        count[c] += 1
+        shallow[c] += s
+        if dist[v] < mind[c]:
+            mind[c] = dist[v]
+    return count, shallow, mind, first
+
+
+@njit(cache=True, nogil=True)
+def class_retained(root, class_id, class_count, self_size, retained, dom_first, dom_children, mask):
+    """Sum of retained sizes of each class's topmost instances on every dominator-tree path."""
+    total = np.zeros(class_count, dtype=np.int64)
+    n = class_id.shape[0]
+    is_open = np.zeros(class_count, dtype=np.uint8)
+    stack = np.empty(n + 1, dtype=np.uint32)
+    marks = np.empty(n + 1, dtype=np.int64)  # stack heights at which an opened class closes
+    opened = np.empty(n + 1, dtype=np.int64)
+    sp = 0
+    mp = 0
+    stack[sp] = root
+    sp += 1
+    while sp > 0:
+        sp -= 1
+        v = stack[sp]
+        c = class_id[v]
+        lo = dom_first[v]
+        hi = dom_first[v + 1]
+        if not is_open[c] and mask[v] and self_size[v] != 0:
+            total[c] += retained[v]
+            if lo != hi:
+                is_open[c] = 1
+                marks[mp] = sp
+                opened[mp] = c
+                mp += 1
+        for i in range(lo, hi):
+            stack[sp] = dom_children[i]
+            sp += 1
+        while mp > 0 and marks[mp - 1] == sp:
+            mp -= 1
+            is_open[opened[mp]] = 0
+    return total
+
+
+@njit(cache=True, nogil=True)
+def plain_object_labels(plain, first_edge, edge_type, edge_name, property_etype, proto_name, fmt_len,
+                        max_len):
+    """Per plain object: a hash of the property names its interface label keeps, and how many.
+
+    The label rule is DevTools' inferInterfaceDefinitions: property edges except __proto__, in edge
+    order, stopping once a further name would push the label past max_len characters.
+    """
+    n = plain.shape[0]
+    hashes = np.zeros(n, dtype=np.uint64)
+    nprops = np.zeros(n, dtype=np.int32)
+    for v in range(n):
+        if not plain[v]:
+            continue
+        length = 1
+        h = np.uint64(14695981039346656037)
+        k = 0
+        for e in range(first_edge[v], first_edge[v + 1]):
+            if edge_type[e] != property_etype:
+                continue
+            name = edge_name[e]
+            if name == proto_name:
+                continue
+            fl = fmt_len[name]
+            if length > 1 and length + fl > max_len:
+                break
+            if length != 1:
+                length += 2
+            length += fl
+            h = (h ^ np.uint64(name + 1)) * np.uint64(1099511628211)
+            k += 1
+        hashes[v] = h
+        nprops[v] = k
+    return hashes, nprops
+
+
+@njit(cache=True, nogil=True)
+def plain_object_property_sets(plain, first_edge, edge_type, edge_name, property_etype, rank):
+    """Per plain object: a hash of the sorted ranks of all its property names (its matching key)."""
+    n = plain.shape[0]
+    hashes = np.zeros(n, dtype=np.uint64)
+    buf = np.empty(64, dtype=np.int64)
+    for v in range(n):
+        if not plain[v]:
+            continue
+        k = 0
+        for e in range(first_edge[v], first_edge[v + 1]):
+            if edge_type[e] != property_etype:
+                continue
+            if k == buf.shape[0]:
+                bigger = np.empty(2 * k, dtype=np.int64)
+                bigger[:k] = buf
+                buf = bigger
+            buf[k] = rank[edge_name[e]]
+            k += 1
+        part = np.sort(buf[:k])
+        h = np.uint64(1469598103934665603)
+        for i in range(k):
+            h = (h ^ np.uint64(part[i] + 1)) * np.uint64(1099511628211)
+        hashes[v] = h ^ np.uint64(k)
+    return hashes
+
+
+@njit(cache=True, nogil=True)
+def statistics(node_type, node_name, self_size, first_edge, edge_to, edge_type, edge_name, ret_first,
+               hidden_type, native_type, code_type, string_types, typed_array_name, array_name,
+               internal_etype, elements_name):
+    """DevTools' calculateStatistics: system, native, typed arrays, code, strings, JS arrays."""
+    system = np.int64(0)
+    native = np.int64(0)
+    typed = np.int64(0)
+    code = np.int64(0)
+    strings = np.int64(0)
+    arrays = np.int64(0)
+    for v in range(node_type.shape[0]):
+        t = node_type[v]
+        s = np.int64(self_size[v])
+        if t == hidden_type:
+            system += s
+            continue
+        if t == native_type:
+            native += s
+            if node_name[v] == typed_array_name:
+                typed += s
+        elif t == code_type:
+            code += s
+        elif t == string_types[0] or t == string_types[1] or t == string_types[2]:
+            strings += s
+        elif node_name[v] == array_name:
+            size = s
+            for e in range(first_edge[v], first_edge[v + 1]):
+                if edge_type[e] != internal_etype or edge_name[e] != elements_name:
+                    continue
+                c = edge_to[e]
+                if ret_first[c + 1] - ret_first[c] == 1:
+                    size += self_size[c]
+                break
+            arrays += size
+    return system, native, typed, code, strings, arrays
+
+
+@njit(cache=True, nogil=True)
+def map_descriptor_edge_names(node_type, node_name, first_edge, edge_type, edge_name, array_type,
+                              map_descriptors_name, element_etype, hidden_etype):
+    """String names of edges out of '(map descriptors)' arrays (DevTools parseInt()s them)."""
+    count = 0
+    for v in range(node_type.shape[0]):
+        if node_type[v] == array_type and node_name[v] == map_descriptors_name:
+            for e in range(first_edge[v], first_edge[v + 1]):
+                if edge_type[e] != element_etype and edge_type[e] != hidden_etype:
+                    count += 1
+    out = np.empty(count, dtype=np.uint32)
+    k = 0
+    for v in range(node_type.shape[0]):
+        if node_type[v] == array_type and node_name[v] == map_descriptors_name:
+            for e in range(first_edge[v], first_edge[v + 1]):
+                if edge_type[e] != element_etype and edge_type[e] != hidden_etype:
+                    out[k] = edge_name[e]
+                    k += 1
+    return out
+
+
+@njit(cache=True, nogil=True)
+def property_names_of(mask, first_edge, edge_type, edge_name, property_etype):
+    """All property-edge name ids out of the masked nodes (with repeats)."""
+    count = 0
+    for v in range(mask.shape[0]):
+        if mask[v]:
+            for e in range(first_edge[v], first_edge[v + 1]):
+                if edge_type[e] == property_etype:
+                    count += 1
+    out = np.empty(count, dtype=np.uint32)
+    k = 0
+    for v in range(mask.shape[0]):
+        if mask[v]:
+            for e in range(first_edge[v], first_edge[v + 1]):
+                if edge_type[e] == property_etype:
+                    out[k] = edge_name[e]
+                    k += 1
+    return out

@@ -1,0 +1,447 @@
+"""Reads a `.heapsnapshot` file into compact numpy arrays.
+
+The file is memory-mapped and walked once. The header (`snapshot.meta`), the `strings` array and the
+nested `trace_tree` go through ijson; the flat integer arrays go through compiled scanners straight into
+preallocated numpy columns, a window at a time, and pages already parsed are handed back to the kernel so
+resident memory does not grow with the file.
+"""
+from __future__ import annotations
+
+import io
+import mmap
+import os
+from dataclasses import dataclass, field
+
+import ijson
+import numpy as np
+
+from . import _bytes
+from .errors import SnapshotError
+
+WINDOW_VALUES = 1 << 22  # integers parsed per compiled call (16 MiB of uint32 scratch)
+PAGE = mmap.PAGESIZE
+
+REQUIRED_NODE_FIELDS = ("type", "name", "id", "self_size", "edge_count")
+REQUIRED_EDGE_FIELDS = ("type", "name_or_index", "to_node")
+
+
+@dataclass
+class RawSnapshot:
+    """What the file says, in columns; node references are ordinals (not DevTools' node indexes)."""
+
+    meta: dict
+    node_types: list
+    edge_types: list
+    node_count: int
+    edge_count: int
+    root_ordinal: int
+    extra_native_bytes: int
+    node_type: np.ndarray  # uint8
+    node_name: np.ndarray  # uint32 string index
+    node_id: np.ndarray  # uint32
+    node_self: np.ndarray  # uint32, as in the file (before redistribution)
+    first_edge: np.ndarray  # uint32 or int64, node_count + 1
+    edge_type: np.ndarray  # uint8
+    edge_name: np.ndarray  # uint32: string index, or element/hidden slot number
+    edge_to: np.ndarray  # uint32 ordinal
+    strings: list
+    node_detachedness: np.ndarray | None = None  # uint8
+    node_trace: np.ndarray | None = None  # uint32 trace node id
+    locations: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint32))
+    location_fields: list = field(default_factory=list)
+    samples: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint32))
+    trace_function_infos: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint32))
+    trace_tree: list = field(default_factory=list)
+
+
+class _MapReader(io.RawIOBase):
+    """A file-like window onto part of the mapped file, for ijson."""
+
+    def __init__(self, mm, start, end):
+        self._mm, self._pos, self._end = mm, start, end
+
+    def readable(self):
+        return True
+
+    def readinto(self, b):
+        n = min(len(b), self._end - self._pos)
+        if n <= 0:
+            return 0
+        b[:n] = self._mm[self._pos:self._pos + n]
+        self._pos += n
+        return n
+
+
+def _noop(phase, done, total):
+    pass
+
+
+class _Parser:
+    def __init__(self, path, mm, progress):
+        self.path = path
+        self.mm = mm
+        self.buf = np.frombuffer(mm, dtype=np.uint8)
+        self.size = len(mm)
+        self.progress = progress or _noop
+        self.released = 0  # bytes before this offset were returned to the kernel
+
+    # -- low-level helpers ---------------------------------------------------------------
+    def fail(self, what, pos=None):
+        where = f" at byte {pos}" if pos is not None and pos >= 0 else ""
+        raise SnapshotError(f"{self.path}: {what}{where}")
+
+    def check(self, pos, what):
+        if pos == _bytes.END_OF_INPUT:
+            self.fail(f"the file ends inside {what} (truncated?)")
+        if pos == _bytes.BAD_CHARACTER:
+            self.fail(f"unexpected character in {what}")
+        if pos == _bytes.TOO_LARGE:
+            self.fail(f"a number in {what} does not fit in 32 bits")
+        return pos
+
+    def ws(self, pos):
+        return _bytes.skip_ws(self.buf, pos)
+
+    def expect(self, pos, char, what):
+        pos = self.ws(pos)
+        if pos >= self.size:
+            self.fail(f"the file ends where {what} was expected (truncated?)")
+        if self.buf[pos] != ord(char):
+            got = chr(self.buf[pos]) if 32 <= self.buf[pos] < 127 else f"byte 0x{self.buf[pos]:02x}"
+            self.fail(f"expected {what} but found {got!r}", pos)
+        return pos + 1
+
+    def release(self, upto):
+        """Drops already-parsed pages of the mapping from this process's resident set."""
+        start = self.released - self.released % PAGE
+        stop = upto - upto % PAGE
+        if stop - start >= (64 << 20):
+            try:
+                self.mm.madvise(mmap.MADV_DONTNEED, start, stop - start)
+            except (AttributeError, OSError, ValueError):
+                pass
+            self.released = stop
+
+    def json_items(self, start, end, prefix):
+        return ijson.items(_MapReader(self.mm, start, end), prefix)
+
+    # -- values ---------------------------------------------------------------------------
+    def value_end(self, pos, what):
+        return self.check(_bytes.skip_value(self.buf, pos), what)
+
+    def read_key(self, pos):
+        pos = self.expect(pos, '"', "a key")
+        end = self.check(_bytes.skip_string(self.buf, pos - 1), "a key")
+        key = bytes(self.mm[pos:end - 1]).decode("utf-8", "replace")
+        pos = self.expect(end, ":", "':'")
+        return key, self.ws(pos)
+
+    def parse_flat(self, pos, total, width, columns, what):
+        """Parses a flat uint array of `total` values, `width` per record, into record columns.
+
+        `columns` maps a field position to a callback(first_record, values) that stores that field of
+        a window of records. Returns the position after the array.
+        """
+        pos = self.expect(pos, "[", f"the {what} array")
+        per_window = max(width, WINDOW_VALUES - WINDOW_VALUES % width)
+        scratch = np.empty(per_window, dtype=np.uint32)
+        parsed = 0
+        while True:
+            pos, count, status = _bytes.parse_uints(self.buf, pos, scratch, per_window)
+            if pos < 0:
+                self.check(pos, f"the {what} array")
+            if parsed + count > total:
+                self.fail(f"the {what} array has more values than the header's counts say ({total})")
+            if count % width:
+                self.fail(f"the {what} array has {parsed + count} values, not a multiple of its "
+                          f"{width} fields")
+            if count:
+                records = scratch[:count].reshape(-1, width)
+                for f, store in columns.items():
+                    store(parsed // width, records[:, f])
+                parsed += count
+            self.progress(what, parsed, total)
+            self.release(pos)
+            if status == _bytes.DONE:
+                break
+        if parsed != total:
+            self.fail(f"the {what} array has {parsed} values but the header's counts say {total}")
+        return pos
+
+    def parse_unknown_flat(self, pos, what):
+        end = self.value_end(pos, f"the {what} array")
+        start = self.expect(pos, "[", f"the {what} array")
+        out = np.empty(_bytes.count_top_level_items(self.buf, start - 1, end), dtype=np.uint32)
+        got_pos, count, status = _bytes.parse_uints(self.buf, start, out, out.shape[0])
+        if got_pos < 0:
+            self.check(got_pos, f"the {what} array")
+        if count != out.shape[0] or status != _bytes.DONE:
+            self.fail(f"the {what} array is malformed")
+        return out, end
+
+
+def _field_index(fields, name):
+    try:
+        return fields.index(name)
+    except ValueError:
+        return -1
+
+
+def load(path, progress=None) -> RawSnapshot:
+    """Parses the file at `path`; raises SnapshotError with a one-line reason on bad input."""
+    path = os.fspath(path)
+    try:
+        f = open(path, "rb")
+    except FileNotFoundError:
+        raise SnapshotError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise SnapshotError(f"{path}: is a directory, not a snapshot file") from None
+    except OSError as e:
+        raise SnapshotError(f"{path}: cannot open: {e.strerror}") from None
+    with f:
+        size = os.fstat(f.fileno()).st_size
+        if size == 0:
+            raise SnapshotError(f"{path}: the file is empty")
+        try:
+            mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError) as e:
+            raise SnapshotError(f"{path}: cannot map the file: {e}") from None
+    try:
+        try:
+            mm.madvise(mmap.MADV_SEQUENTIAL)
+        except (AttributeError, OSError):
+            pass
+        parser = _Parser(path, mm, progress)
+        try:
+            return _parse(parser)
+        finally:
+            parser.buf = None
+    finally:
+        mm.close()
+
+
+def _parse(p: _Parser) -> RawSnapshot:
+    pos = p.ws(0)
+    if pos >= p.size:
+        p.fail("the file holds only white space")
+    first = p.buf[pos]
+    if first != ord("{"):
+        p.fail("not a heap snapshot (it is not a JSON object)")
+    pos += 1
+    header = None
+    arrays = {}
+    seen_keys = []
+    while True:
+        pos = p.ws(pos)
+        if pos < p.size and p.buf[pos] == ord("}"):
+            break
+        key, pos = p.read_key(pos)
+        seen_keys.append(key)
+        if key == "snapshot":
+            end = p.value_end(pos, "the snapshot header")
+            try:
+                header = next(p.json_items(pos, end, ""))
+            except (ijson.JSONError, StopIteration) as e:
+                p.fail(f"the snapshot header is not valid JSON ({e})")
+            shape = _check_header(p, header)
+            pos = end
+        elif key in ("nodes", "edges"):
+            if header is None:
+                p.fail(f"'{key}' comes before the 'snapshot' header; not a V8 heap snapshot")
+            pos = _parse_graph_array(p, key, pos, shape, arrays)
+        elif key in ("locations", "samples", "trace_function_infos"):
+            arrays[key], pos = p.parse_unknown_flat(pos, key)
+        elif key == "trace_tree":
+            end = p.value_end(pos, "trace_tree")
+            try:
+                arrays[key] = next(p.json_items(pos, end, ""))
+            except (ijson.JSONError, StopIteration):
+                p.fail("trace_tree is not valid JSON")
+            pos = end
+        elif key == "strings":
+            end = p.value_end(pos, "the strings array")
+            p.progress("strings", 0, end - pos)
+            try:
+                strings = list(p.json_items(pos, end, "item"))
+            except ijson.JSONError as e:
+                p.fail(f"the strings array is not valid JSON ({e})")
+            if any(type(s) is not str for s in strings[:1000]):
+                p.fail("the strings array holds something other than strings")
+            arrays[key] = strings
+            p.progress("strings", end - pos, end - pos)
+            pos = end
+        else:
+            pos = p.value_end(pos, f"'{key}'")
+        pos = p.ws(pos)
+        if pos >= p.size:
+            p.fail("the file ends before the closing '}' (truncated?)")
+        if p.buf[pos] == ord(","):
+            pos += 1
+        elif p.buf[pos] != ord("}"):
+            p.fail("expected ',' or '}' after a top-level value", pos)
+    if header is None:
+        if "head" in seen_keys and "samples" in seen_keys:
+            p.fail("this is a sampling heap profile (.heapprofile), not a heap snapshot; "
+                   "use 'heaptui allocations'")
+        p.fail("not a heap snapshot (no 'snapshot' header)")
+    for key in ("nodes", "edges", "strings"):
+        if key not in arrays:
+            p.fail(f"the '{key}' array is missing")
+    return _assemble(p, header, shape, arrays)
+
+
+def _check_header(p, header):
+    if not isinstance(header, dict) or not isinstance(header.get("meta"), dict):
+        p.fail("the snapshot header has no 'meta' object")
+    meta = header["meta"]
+    nf, ef = meta.get("node_fields"), meta.get("edge_fields")
+    nt, et = meta.get("node_types"), meta.get("edge_types")
+    if not isinstance(nf, list) or not isinstance(ef, list) or not isinstance(nt, list) or not isinstance(et, list):
+        p.fail("snapshot.meta lacks node_fields, node_types, edge_fields or edge_types")
+    for name in REQUIRED_NODE_FIELDS:
+        if name not in nf:
+            p.fail(f"snapshot.meta.node_fields has no '{name}'")
+    for name in REQUIRED_EDGE_FIELDS:
+        if name not in ef:
+            p.fail(f"snapshot.meta.edge_fields has no '{name}'")
+    node_types = nt[nf.index("type")] if len(nt) > nf.index("type") else None
+    edge_types = et[ef.index("type")] if len(et) > ef.index("type") else None
+    if not isinstance(node_types, list) or not isinstance(edge_types, list):
+        p.fail("snapshot.meta does not list the node or edge type names")
+    for key in ("node_count", "edge_count"):
+        v = header.get(key)
+        if not isinstance(v, int) or v < 0:
+            p.fail(f"the snapshot header's {key} is missing or not a count")
+    if header["node_count"] == 0:
+        p.fail("the snapshot has no nodes")
+    return {
+        "nf": len(nf), "ef": len(ef), "node_fields": nf, "edge_fields": ef,
+        "node_types": [str(t) for t in node_types], "edge_types": [str(t) for t in edge_types],
+        "N": int(header["node_count"]), "E": int(header["edge_count"]),
+    }
+
+
+def _parse_graph_array(p, key, pos, shape, arrays):
+    if key == "nodes":
+        n, width, fields = shape["N"], shape["nf"], shape["node_fields"]
+        cols = {
+            "type": np.empty(n, np.uint8), "name": np.empty(n, np.uint32), "id": np.empty(n, np.uint32),
+            "self_size": np.empty(n, np.uint32), "edge_count": np.empty(n, np.uint32),
+        }
+        if "detachedness" in fields:
+            cols["detachedness"] = np.empty(n, np.uint8)
+        if "trace_node_id" in fields:
+            cols["trace_node_id"] = np.empty(n, np.uint32)
+        type_limit = len(shape["node_types"])
+    else:
+        n, width, fields = shape["E"], shape["ef"], shape["edge_fields"]
+        cols = {"type": np.empty(n, np.uint8), "name_or_index": np.empty(n, np.uint32),
+                "to_node": np.empty(n, np.uint32)}
+        type_limit = len(shape["edge_types"])
+        node_values = shape["N"] * shape["nf"]
+        nf = shape["nf"]
+
+    def store_plain(col):
+        def store(first, values):
+            col[first:first + values.shape[0]] = values
+        return store
+
+    def store_type(col):
+        def store(first, values):
+            if values.shape[0] and int(values.max()) >= type_limit:
+                bad = int(values.max())
+                p.fail(f"a {key[:-1]} has type {bad}, but snapshot.meta lists only {type_limit} types")
+            col[first:first + values.shape[0]] = values
+        return store
+
+    def store_detachedness(col):
+        def store(first, values):
+            col[first:first + values.shape[0]] = values & 3
+        return store
+
+    def store_to_node(col):
+        def store(first, values):
+            if values.shape[0]:
+                if np.any(values % nf):
+                    bad = int(values[np.argmax(values % nf != 0)])
+                    p.fail(f"an edge's to_node {bad} is not a multiple of the node field count {nf}")
+                if int(values.max()) >= node_values:
+                    p.fail(f"an edge's to_node {int(values.max())} points past the last node")
+            np.floor_divide(values, nf, out=col[first:first + values.shape[0]], casting="unsafe")
+        return store
+
+    columns = {}
+    for name, col in cols.items():
+        idx = fields.index(name)
+        if name == "type":
+            columns[idx] = store_type(col)
+        elif name == "detachedness":
+            columns[idx] = store_detachedness(col)
+        elif name == "to_node":
+            columns[idx] = store_to_node(col)
+        else:
+            columns[idx] = store_plain(col)
+    pos = p.parse_flat(pos, n * width, width, columns, key)
+    arrays[key] = cols
+    return pos
+
+
+def _assemble(p, header, shape, arrays) -> RawSnapshot:
+    nodes, edges = arrays["nodes"], arrays["edges"]
+    n, e = shape["N"], shape["E"]
+    edge_counts = nodes["edge_count"]
+    total = int(edge_counts.sum(dtype=np.int64))
+    if total != e:
+        p.fail(f"the nodes' edge counts add up to {total} but the file has {e} edges")
+    dtype = np.uint32 if e < 2**32 else np.int64
+    first_edge = np.empty(n + 1, dtype=dtype)
+    first_edge[0] = 0
+    np.cumsum(edge_counts, out=first_edge[1:], dtype=dtype)
+    del nodes["edge_count"]
+    strings = arrays["strings"]
+    nstr = len(strings)
+    if n and int(nodes["name"].max()) >= nstr:
+        p.fail(f"a node's name refers to string {int(nodes['name'].max())} of {nstr}")
+    edge_types = shape["edge_types"]
+    numeric = [edge_types.index(t) for t in ("element", "hidden") if t in edge_types]
+    if e:
+        named = ~np.isin(edges["type"], numeric)
+        if named.any() and int(edges["name_or_index"][named].max()) >= nstr:
+            p.fail("an edge's name refers to a string past the end of the strings array")
+    root_index = header.get("root_index", 0) or 0
+    if not isinstance(root_index, int) or root_index % shape["nf"] or root_index // shape["nf"] >= n:
+        p.fail(f"the snapshot's root_index {root_index!r} is not a node")
+    root = root_index // shape["nf"]
+    if root not in (0, n - 1):
+        p.fail("the root node must be the first or the last node")
+    meta = header["meta"]
+    loc_fields = meta.get("location_fields") or []
+    locations = arrays.get("locations", np.zeros(0, np.uint32)) if loc_fields else np.zeros(0, np.uint32)
+    if loc_fields and locations.shape[0] % len(loc_fields):
+        p.fail("the locations array is not a whole number of records")
+    extra = header.get("extra_native_bytes", 0) or 0
+    return RawSnapshot(
+        meta=meta,
+        node_types=shape["node_types"],
+        edge_types=edge_types,
+        node_count=n,
+        edge_count=e,
+        root_ordinal=root,
+        extra_native_bytes=int(extra),
+        node_type=nodes["type"],
+        node_name=nodes["name"],
+        node_id=nodes["id"],
+        node_self=nodes["self_size"],
+        first_edge=first_edge,
+        edge_type=edges["type"],
+        edge_name=edges["name_or_index"],
+        edge_to=edges["to_node"],
+        strings=strings,
+        node_detachedness=nodes.get("detachedness"),
+        node_trace=nodes.get("trace_node_id"),
+        locations=locations,
+        location_fields=list(loc_fields),
+        samples=arrays.get("samples", np.zeros(0, np.uint32)) if meta.get("sample_fields") else np.zeros(0, np.uint32),
+        trace_function_infos=arrays.get("trace_function_infos", np.zeros(0, np.uint32)),
+        trace_tree=arrays.get("trace_tree", []),
+    )

@@ -1,0 +1,593 @@
+"""One snapshot, fully indexed: DevTools' processing pipeline over the loader's columns.
+
+`HeapSnapshot.build(raw)` runs the passes in DevTools' order (semantics doc section 3): retainers,
+DOM state, flags, essential edges, shallow-size redistribution, dominators and retained sizes,
+distances, class names and interface names, class aggregates, statistics. Every result is one numpy
+array per fact; the few Python objects are per distinct string or per class, never per node.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import kernels as K
+from .loader import RawSnapshot
+from .names import (EPHEMERON_EDGE, class_name_for_tag, format_property_name, js_order_key,
+                    js_parse_int, utf16_len)
+
+MAX_INTERFACE_NAME_LENGTH = 120
+MIN_OBJECTS_PER_INTERFACE = 2
+MIN_INTERFACE_PROPORTION = 1000
+
+
+def _noop(phase, done, total):
+    pass
+
+
+@dataclass
+class Statistics:
+    total: int
+    native: int
+    typed_arrays: int
+    v8heap: int
+    code: int
+    js_arrays: int
+    strings: int
+    system: int
+
+    def as_devtools(self) -> dict:
+        """The shape of DevTools' getStatistics()."""
+        return {
+            "total": self.total,
+            "native": {"total": self.native, "typedArrays": self.typed_arrays},
+            "v8heap": {"total": self.v8heap, "code": self.code, "jsArrays": self.js_arrays,
+                       "strings": self.strings, "system": self.system},
+        }
+
+
+class TypeCodes:
+    """Numeric codes of node and edge types by name; a type the file lacks gets a code nothing has."""
+
+    def __init__(self, names):
+        self.names = list(names)
+        self._index = {n: i for i, n in enumerate(self.names)}
+
+    def __getitem__(self, name):
+        return self._index.get(name, 255)
+
+
+class HeapSnapshot:
+    """Arrays of one snapshot after DevTools' analysis. Node references are ordinals."""
+
+    # Arrays kept (and cached on disk); everything else is derived on demand by the query layer.
+    ARRAYS = (
+        "node_type", "node_name", "node_id", "self_size", "first_edge", "edge_type", "edge_name",
+        "edge_to", "ret_first", "ret_src", "ret_edge", "idom", "retained", "distance", "class_id",
+        "flags", "dom_first", "dom_children", "loc_nodes", "loc_rows", "locations", "node_trace",
+        "class_count", "class_shallow", "class_distance", "class_retained", "class_first",
+        "class_string", "class_visible",
+    )
+
+    def __init__(self):
+        self.strings: list = []
+        self.class_names: list = []
+        self.class_keys: list = []
+        self.interface_definitions: list = []
+
+    # ------------------------------------------------------------------------------------
+    @classmethod
+    def build(cls, raw: RawSnapshot, progress=None) -> "HeapSnapshot":
+        s = cls()
+        progress = progress or _noop
+        s._take_raw(raw)
+        steps = [
+            ("retainers", s._retainers),
+            ("dom state", s._dom_state),
+            ("flags", s._flags),
+            ("essential edges", s._essential_edges),
+            ("shallow sizes", s._shallow_sizes),
+            ("dominators", s._dominators),
+            ("distances", s._distances),
+            ("class names", s._class_names),
+            ("classes", s._classes),
+            ("statistics", s._statistics),
+        ]
+        for i, (phase, step) in enumerate(steps):
+            progress(phase, i, len(steps))
+            step()
+        progress("done", len(steps), len(steps))
+        s._drop_scratch()
+        return s
+
+    def _take_raw(self, raw):
+        self.meta = raw.meta
+        self.node_types = TypeCodes(raw.node_types)
+        self.edge_types = TypeCodes(raw.edge_types)
+        self.node_type_names = list(raw.node_types)
+        self.edge_type_names = list(raw.edge_types)
+        self.node_count = raw.node_count
+        self.edge_count = raw.edge_count
+        self.root = raw.root_ordinal
+        self.extra_native_bytes = raw.extra_native_bytes
+        self.node_type = raw.node_type
+        self.node_name = raw.node_name
+        self.node_id = raw.node_id
+        self.raw_self_size = raw.node_self
+        self.first_edge = raw.first_edge
+        self.edge_type = raw.edge_type
+        self.edge_name = raw.edge_name
+        self.edge_to = raw.edge_to
+        self.strings = raw.strings
+        self.original_string_count = len(raw.strings)
+        self.detachedness = raw.node_detachedness
+        self.node_trace = raw.node_trace if raw.node_trace is not None else np.zeros(0, np.uint32)
+        self.locations = raw.locations
+        self.location_fields = raw.location_fields
+        self.samples = raw.samples
+        self.trace_function_infos = raw.trace_function_infos
+        self.trace_tree = raw.trace_tree
+        self.node_field_count = len(raw.meta["node_fields"])
+        self._string_ids = None
+
+    def _drop_scratch(self):
+        for name in ("_essential", "_page", "_wm_table_id", "_wm_suffix", "_string_ids", "raw_self_size"):
+            if hasattr(self, name):
+                setattr(self, name, None)
+
+    # -- strings ------------------------------------------------------------------------------
+    WELL_KNOWN = ("(Document DOM trees)", "system / ExternalStringData", "(map descriptors)",
+                  "system / NativeContext", "sloppy_function_map", "Object", "__proto__",
+                  "system / JSArrayBufferData", "Array", "elements")
+
+    def string_id(self, text):
+        """The id of the file's string equal to `text` (V8 writes each string once), or -1: an id that
+        no node or edge name has, so comparisons with it never match."""
+        if self._string_ids is None:
+            wanted = set(self.WELL_KNOWN)
+            found = {}
+            for i, s in enumerate(self.strings[:self.original_string_count]):
+                if s in wanted and s not in found:
+                    found[s] = i
+            self._string_ids = found
+        return self._string_ids.get(text, -1)
+
+    def add_string(self, text):
+        self.strings.append(text)
+        return len(self.strings) - 1
+
+    # -- passes -------------------------------------------------------------------------------
+    def _retainers(self):
+        self.ret_first, self.ret_src, self.ret_edge = K.build_retainers(
+            self.first_edge, self.edge_to, self.node_count)
+
+    def _dom_state(self):
+        if self.detachedness is None:
+            return
+        native = self.node_types["native"]
+        state, renamed = K.propagate_dom_state(
+            self.detachedness, self.node_type, self.first_edge, self.edge_to, self.edge_type,
+            native, self.edge_types["hidden"], self.edge_types["weak"])
+        self.detachedness = state
+        hit = np.nonzero(renamed)[0]
+        if hit.size:
+            names = self.node_name.copy()
+            cache = {}
+            for v in hit:
+                old = int(names[v])
+                if old not in cache:
+                    cache[old] = self.add_string("Detached " + self.strings[old])
+                names[v] = cache[old]
+            self.node_name = names
+
+    def _flags(self):
+        t = self.node_types
+        synthetic = self.node_type == t["synthetic"]
+        dom_trees = self.string_id("(Document DOM trees)")
+        self._is_dom_trees_root = synthetic & (self.node_name == dom_trees)
+        self._is_user_root = (~synthetic) | self._is_dom_trees_root
+        root_children = self.edge_to[self.first_edge[self.root]:self.first_edge[self.root + 1]]
+        self.has_user_roots = bool(self._is_user_root[root_children].any())
+        e = self.edge_types
+        self._page = K.mark_page_owned(self.root, self.first_edge, self.edge_to, self.edge_type,
+                                       self._is_dom_trees_root, e["shortcut"], e["element"], e["weak"])
+        queryable = K.mark_queryable(self.root, self.first_edge, self.edge_to, self.edge_type,
+                                     self.node_type, t["synthetic"], e["hidden"], e["internal"], e["weak"])
+        flags = queryable * np.uint8(K.FLAG_QUERYABLE) + self._page * np.uint8(K.FLAG_PAGE)
+        native = self.node_type == t["native"]
+        if native.any():
+            used = np.unique(self.node_name[native])
+            hits = np.array([i for i in used if self.strings[i].startswith("Detached ")], dtype=np.uint32)
+            detached = native & np.isin(self.node_name, hits)
+            flags |= detached.astype(np.uint8) * np.uint8(K.FLAG_DETACHED)
+        self.flags = flags.astype(np.uint8)
+
+    def _weakmap_tables(self):
+        """Per string id: the WeakMap table id named by an ephemeron edge name, and its pair id."""
+        nstr = len(self.strings)
+        table = np.full(nstr, -1, dtype=np.int64)
+        suffix = np.full(nstr, -1, dtype=np.int32)
+        internal = self.edge_type == self.edge_types["internal"]
+        used = np.zeros(nstr, dtype=bool)
+        used[self.edge_name[internal]] = True
+        pairs = {}
+        for i in np.nonzero(used)[0]:
+            m = EPHEMERON_EDGE.match(self.strings[i])
+            if m:
+                table[i] = int(m.group(2))
+                suffix[i] = pairs.setdefault(m.group(1), len(pairs))
+        self._wm_table_id, self._wm_suffix, self._wm_pair_count = table, suffix, len(pairs)
+
+    def _essential_edges(self):
+        self._weakmap_tables()
+        e = self.edge_types
+        self._essential = K.essential_edges(
+            self.root, self.first_edge, self.edge_to, self.edge_type, self.edge_name, self.node_id,
+            self._page, self._wm_table_id, e["internal"], e["weak"], e["shortcut"], True)
+
+    def _shallow_sizes(self):
+        if not self.has_user_roots:
+            self.self_size = self.raw_self_size
+            return
+        t = self.node_types
+        ownable = (self.node_type == t["hidden"]) | (self.node_type == t["array"])
+        ext = self.string_id("system / ExternalStringData")
+        if ext >= 0:
+            ownable |= (self.node_type == t["native"]) & (self.node_name == ext)
+        self.self_size = K.redistribute_shallow_sizes(
+            self.raw_self_size, ownable, self.root, self.node_type, t["synthetic"], self.first_edge,
+            self.edge_to, self.edge_type, self.edge_types["weak"])
+
+    def _dominators(self):
+        self.idom, self.retained, _order = K.dominators_and_retained(
+            self.root, self.first_edge, self.edge_to, self._essential, self.ret_first, self.ret_src,
+            self.ret_edge, self.self_size)
+        self.dom_first, self.dom_children = K.dominated_children(self.idom, self.root)
+
+    def _distances(self):
+        t, e = self.node_types, self.edge_types
+        md = self.string_id("(map descriptors)")
+        md_int = np.full(1, -1, dtype=np.int64)
+        if md >= 0:
+            names = K.map_descriptor_edge_names(
+                self.node_type, self.node_name, self.first_edge, self.edge_type, self.edge_name,
+                t["array"], md, e["element"], e["hidden"])
+            if names.size:
+                md_int = np.full(len(self.strings), -1, dtype=np.int64)
+                for i in np.unique(names):
+                    v = js_parse_int(self.strings[i])
+                    md_int[i] = -1 if v is None else v
+        if md_int.shape[0] < len(self.strings):
+            md_int = np.full(len(self.strings), -1, dtype=np.int64)
+        self.distance = K.distances(
+            self.root, self.first_edge, self.edge_to, self.edge_type, self.edge_name, self.node_type,
+            self.node_name, self._is_user_root, e["weak"], e["internal"], e["element"], e["hidden"],
+            t["hidden"], t["array"], self.string_id("system / NativeContext"),
+            self.string_id("sloppy_function_map"), md, md_int, self._wm_suffix, self._wm_pair_count)
+
+    # -- class names --------------------------------------------------------------------------
+    def _class_names(self):
+        """DevTools' calculateObjectNames, then interface names for plain objects."""
+        t = self.node_types
+        added = {}
+
+        def index_for(text):
+            if text not in added:
+                added[text] = self.add_string(text)
+            return added[text]
+
+        fixed = {t["hidden"]: index_for("(system)"), t["code"]: index_for("(compiled code)"),
+                 t["closure"]: index_for("Function"), t["regexp"]: index_for("RegExp")}
+        cls = self.node_name.copy()
+        named = (self.node_type == t["object"]) | (self.node_type == t["native"])
+        for code, name in enumerate(self.node_type_names):
+            if code in fixed:
+                cls[self.node_type == code] = fixed[code]
+            elif code not in (t["object"], t["native"]):
+                mask = self.node_type == code
+                if mask.any():
+                    cls[mask] = index_for("(" + name + ")")
+        used = np.zeros(len(self.strings), dtype=bool)
+        used[self.node_name[named]] = True
+        remap = {}
+        for i in np.nonzero(used)[0]:
+            short = class_name_for_tag(self.strings[i])
+            if short is not None:
+                remap[int(i)] = index_for(short)
+        if remap:
+            lut = np.arange(len(self.strings), dtype=np.uint32)
+            for old, new in remap.items():
+                lut[old] = new
+            cls[named] = lut[self.node_name[named]]
+        self.class_index = cls
+        self.interface_definitions = self.infer_interface_definitions()
+        self._interface_name_ids = {}
+        self.class_index = self.apply_interface_definitions(self.interface_definitions)
+
+    def _plain_objects(self):
+        obj = self.string_id("Object")
+        return (self.node_type == self.node_types["object"]) & (self.node_name == obj)
+
+    def _property_walk(self, v, limit=True):
+        """Property names of node v as the label rule keeps them (edge order, __proto__ skipped)."""
+        prop = self.edge_types["property"]
+        label_len, names = 1, []
+        for e in range(int(self.first_edge[v]), int(self.first_edge[v + 1])):
+            if self.edge_type[e] != prop:
+                continue
+            name = self.strings[self.edge_name[e]]
+            if name == "__proto__":
+                continue
+            formatted = format_property_name(name)
+            flen = utf16_len(formatted)
+            if limit and label_len > 1 and label_len + flen > MAX_INTERFACE_NAME_LENGTH:
+                break
+            if label_len != 1:
+                label_len += 2
+            label_len += flen
+            names.append(name)
+        return names
+
+    def infer_interface_definitions(self):
+        """DevTools' inferInterfaceDefinitions: popular property lists of plain objects, most popular first."""
+        plain = self._plain_objects()
+        total = int(plain.sum())
+        if not total:
+            return []
+        prop = self.edge_types["property"]
+        names = K.property_names_of(plain, self.first_edge, self.edge_type, self.edge_name, prop)
+        fmt_len = np.zeros(len(self.strings), dtype=np.int64)
+        for i in np.unique(names):
+            fmt_len[i] = utf16_len(format_property_name(self.strings[i]))
+        hashes, nprops = K.plain_object_labels(
+            plain, self.first_edge, self.edge_type, self.edge_name, prop,
+            self.string_id("__proto__"), fmt_len, MAX_INTERFACE_NAME_LENGTH)
+        candidates = np.nonzero(nprops > 0)[0]
+        if not candidates.size:
+            return []
+        uniq, first, counts = np.unique(hashes[candidates], return_index=True, return_counts=True)
+        by_label = {}
+        for pos, count in zip(first, counts):
+            v = int(candidates[pos])
+            props = self._property_walk(v)
+            label = "{" + ", ".join(format_property_name(p) for p in props) + "}"
+            entry = by_label.get(label)
+            if entry is None:
+                by_label[label] = [int(count), v, props]
+            else:
+                entry[0] += int(count)
+                if v < entry[1]:
+                    entry[1], entry[2] = v, props
+        ranked = sorted(by_label.items(), key=lambda kv: (-kv[1][0], kv[1][1]))
+        min_count = max(MIN_OBJECTS_PER_INTERFACE, total / MIN_INTERFACE_PROPORTION)
+        result = []
+        for label, (count, _v, props) in ranked:
+            if count < min_count:
+                break
+            result.append({"name": label, "properties": props})
+        return result
+
+    def apply_interface_definitions(self, definitions):
+        """DevTools' applyInterfaceDefinitions: each plain object takes the best definition it satisfies.
+
+        Returns a new class-index array (the snapshot's own is not changed).
+        """
+        cls = self.class_index.copy()
+        plain = self._plain_objects()
+        objects = np.nonzero(plain)[0]
+        cls[objects] = self.node_name[objects]
+        if not definitions or not objects.size:
+            return cls
+        trie = _PropertyTrie(definitions)
+        prop = self.edge_types["property"]
+        names = K.property_names_of(plain, self.first_edge, self.edge_type, self.edge_name, prop)
+        ids = np.unique(names)
+        ordered = sorted(ids.tolist(), key=lambda i: js_order_key(self.strings[i]))
+        rank = np.zeros(len(self.strings), dtype=np.int64)
+        r, last = -1, None
+        for i in ordered:
+            s = self.strings[i]
+            if s != last:
+                r, last = r + 1, s
+            rank[i] = r
+        hashes = K.plain_object_property_sets(plain, self.first_edge, self.edge_type, self.edge_name,
+                                              prop, rank)
+        uniq, first, inverse = np.unique(hashes[objects], return_index=True, return_inverse=True)
+        chosen = np.empty(uniq.shape[0], dtype=np.int64)
+        for k, pos in enumerate(first):
+            v = int(objects[pos])
+            props = [self.strings[self.edge_name[e]]
+                     for e in range(int(self.first_edge[v]), int(self.first_edge[v + 1]))
+                     if self.edge_type[e] == prop]
+            match = trie.best_match(props)
+            if match is None:
+                chosen[k] = -1
+            else:
+                if match not in self._interface_name_ids:
+                    self._interface_name_ids[match] = self.add_string(match)
+                chosen[k] = self._interface_name_ids[match]
+        picked = chosen[inverse.reshape(-1)]
+        fallback = self.node_name[objects]
+        cls[objects] = np.where(picked >= 0, picked, fallback).astype(np.uint32)
+        return cls
+
+    # -- classes ------------------------------------------------------------------------------
+    def _location_index(self):
+        lf = self.location_fields
+        if not lf or not self.locations.size:
+            return np.zeros(0, np.uint32), np.zeros(0, np.uint32)
+        rows = self.locations.reshape(-1, len(lf))
+        obj = rows[:, lf.index("object_index")].astype(np.int64)
+        ok = (obj % self.node_field_count == 0) & (obj // self.node_field_count < self.node_count)
+        ordinals = obj // self.node_field_count
+        row_ids = np.nonzero(ok)[0]
+        ordinals = ordinals[ok]
+        # Later records win, as in DevTools' Map.set: keep each ordinal's last row.
+        rev = ordinals[::-1]
+        uniq, idx = np.unique(rev, return_index=True)
+        return uniq.astype(np.uint32), row_ids[::-1][idx].astype(np.uint32)
+
+    def location_of(self, v):
+        """(script_id, line, column) of node v, or None."""
+        i = np.searchsorted(self.loc_nodes, v)
+        if i < self.loc_nodes.shape[0] and self.loc_nodes[i] == v:
+            lf = self.location_fields
+            row = self.locations.reshape(-1, len(lf))[self.loc_rows[i]]
+            return (int(row[lf.index("script_id")]), int(row[lf.index("line")]),
+                    int(row[lf.index("column")]))
+        return None
+
+    def class_ids_for(self, class_index):
+        """Dense class ids for a class-index array: DevTools' internal class keys.
+
+        A node of type object with a source location is keyed by (location, class name); any other
+        node by its class-name string index. Returns (class_id per node, name per class, public key
+        per class).
+        """
+        n = self.node_count
+        located = np.zeros(n, dtype=bool)
+        if self.loc_nodes.size:
+            located[self.loc_nodes] = True
+            located &= self.node_type == self.node_types["object"]
+        plain_ids, plain_inv = np.unique(class_index[~located], return_inverse=True)
+        class_id = np.empty(n, dtype=np.int32)
+        class_id[~located] = plain_inv.reshape(-1)
+        names = [self.strings[i] for i in plain_ids]
+        keys = ["," + s for s in names]
+        if located.any():
+            lf = self.location_fields
+            rows = self.locations.reshape(-1, len(lf))
+            where = np.nonzero(located)[0]
+            pos = np.searchsorted(self.loc_nodes, where)
+            loc = rows[self.loc_rows[pos]]
+            # The key uses the class name text, so equal names with different string ids merge.
+            name_text_id = _text_ids(class_index[where], self.strings)
+            table = np.stack([loc[:, lf.index("script_id")], loc[:, lf.index("line")],
+                              loc[:, lf.index("column")], name_text_id.astype(np.uint32)], axis=1)
+            table = np.ascontiguousarray(table.astype(np.uint32))
+            view = table.view(np.dtype((np.void, table.dtype.itemsize * 4))).reshape(-1)
+            uniq, first, inv = np.unique(view, return_index=True, return_inverse=True)
+            base = len(names)
+            class_id[where] = base + inv.reshape(-1)
+            for f in first:
+                sid, line, col = (int(x) for x in table[f, :3])
+                name = self.strings[class_index[where[f]]]
+                names.append(name)
+                keys.append(f"{sid},{line},{col},{name}")
+        return class_id, names, keys
+
+    def _classes(self):
+        self.loc_nodes, self.loc_rows = self._location_index()
+        self.class_id, self.class_names, self.class_keys = self.class_ids_for(self.class_index)
+        self.class_string = None
+        agg = self.aggregate(self.class_id, len(self.class_names))
+        (self.class_count, self.class_shallow, self.class_distance, self.class_first,
+         self.class_retained) = agg
+        self.class_visible = _public_rows(self.class_keys, self.class_count, self.class_first)
+
+    def aggregate(self, class_id, class_count, mask=None):
+        if mask is None:
+            mask = np.ones(1, dtype=np.uint8)
+            mask = np.broadcast_to(mask, (self.node_count,))
+        mask = np.ascontiguousarray(mask, dtype=np.uint8)
+        count, shallow, mind, first = K.class_aggregates(class_id, class_count, self.self_size,
+                                                          self.distance, mask)
+        retained = K.class_retained(self.root, class_id, class_count, self.self_size, self.retained,
+                                    self.dom_first, self.dom_children, mask)
+        return count, shallow, mind, first, retained
+
+    def _statistics(self):
+        t, e = self.node_types, self.edge_types
+        system, native, typed, code, strings, arrays = K.statistics(
+            self.node_type, self.node_name, self.self_size, self.first_edge, self.edge_to,
+            self.edge_type, self.edge_name, self.ret_first, t["hidden"], t["native"], t["code"],
+            np.array([t["string"], t["concatenated string"], t["sliced string"]], dtype=np.int64),
+            self.string_id("system / JSArrayBufferData"), self.string_id("Array"), e["internal"],
+            self.string_id("elements"))
+        total = int(self.retained[self.root]) + self.extra_native_bytes
+        native = int(native) + self.extra_native_bytes
+        self.statistics = Statistics(total=total, native=native, typed_arrays=int(typed),
+                                     v8heap=total - native, code=int(code), js_arrays=int(arrays),
+                                     strings=int(strings), system=int(system))
+
+    @property
+    def total_size(self):
+        return self.statistics.total
+
+
+def _text_ids(index_array, strings):
+    """Maps string indexes to ids that are equal exactly when the texts are equal."""
+    uniq, inv = np.unique(index_array, return_inverse=True)
+    text_to_id = {}
+    ids = np.array([text_to_id.setdefault(strings[i], len(text_to_id)) for i in uniq], dtype=np.int64)
+    return ids[inv.reshape(-1)] if uniq.size else np.zeros(0, np.int64)
+
+
+def _public_rows(keys, count, first):
+    """Which class rows DevTools shows: per public key, the class first seen last wins (it overwrites
+    the others in DevTools' key map); classes without instances of non-zero size are not rows."""
+    visible = np.zeros(len(keys), dtype=bool)
+    best = {}
+    for c, key in enumerate(keys):
+        if count[c] == 0:
+            continue
+        prev = best.get(key)
+        if prev is None or first[c] > first[prev]:
+            best[key] = c
+    for c in best.values():
+        visible[c] = True
+    return visible
+
+
+class _PropertyTrie:
+    """DevTools' property tree for interface matching (superset matching, most specific wins)."""
+
+    __slots__ = ("root",)
+
+    def __init__(self, definitions):
+        self.root = self._node()
+        for index, definition in enumerate(definitions):
+            props = sorted(definition["properties"], key=js_order_key)
+            cur = self.root
+            for p in props:
+                nxt = cur["next"].get(p)
+                if nxt is None:
+                    nxt = self._node()
+                    cur["next"][p] = nxt
+                    key = js_order_key(p)
+                    if cur["greatest"] is None or cur["greatest"] < key:
+                        cur["greatest"] = key
+                cur = nxt
+            if cur["match"] is None:
+                cur["match"] = (len(props), index, definition["name"])
+
+    @staticmethod
+    def _node():
+        return {"next": {}, "match": None, "greatest": None}
+
+    @staticmethod
+    def _better(a, b):
+        if b is None:
+            return a
+        if a is None or b[0] > a[0]:
+            return b
+        if a[0] > b[0]:
+            return a
+        return a if a[1] <= b[1] else b
+
+    def best_match(self, properties):
+        """The matching definition's name, or None when the object stays 'Object'."""
+        props = sorted(properties, key=js_order_key)
+        states = [self.root]
+        match = self._better(None, self.root["match"])
+        for p in props:
+            key = js_order_key(p)
+            for state in list(states):
+                if state["greatest"] is None or key >= state["greatest"]:
+                    states.remove(state)
+                nxt = state["next"].get(p)
+                if nxt is not None:
+                    if not any(s is nxt for s in states):
+                        states.append(nxt)
+                    match = self._better(match, nxt["match"])
+        return match[2] if match is not None else None
