@@ -1,0 +1,49 @@
+"""The snapshot model: load, index and query V8 heap snapshots. No UI, no printing, no network."""
+from __future__ import annotations
+
+import os
+
+from .cache import IndexCache
+from .errors import Cancelled, SnapshotError
+from .loader import load
+from .model import HeapSnapshot, Statistics
+from .query import ClassRow, EdgeInfo, NodeInfo, SnapshotQuery, edge_label, format_distance
+
+
+class Snapshot(SnapshotQuery):
+    """An opened snapshot: the query API plus where it came from."""
+
+    def __init__(self, heap, path, from_cache=False, cache_entry=None):
+        super().__init__(heap)
+        self.path = path
+        self.from_cache = from_cache
+        self.cache_entry = cache_entry
+
+
+def open_snapshot(path, progress=None, use_cache=True, cache=None) -> Snapshot:
+    """Opens a .heapsnapshot: from the index cache when it has a current entry, else by indexing it.
+
+    `progress(phase, done, total)` is called as work proceeds; it may raise Cancelled to stop.
+    Raises SnapshotError (one line, says what is wrong) for a file that is not a usable snapshot.
+    """
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise SnapshotError(f"{path}: no such file")
+    if os.path.isdir(path):
+        raise SnapshotError(f"{path}: is a directory, not a snapshot file")
+    cache = cache if cache is not None else (IndexCache() if use_cache else None)
+    if cache is not None:
+        heap = cache.load(path)
+        if heap is not None:
+            return Snapshot(heap, path, from_cache=True)
+    heap = HeapSnapshot.build(load(path, progress), progress)
+    entry = None
+    if cache is not None:
+        if progress:
+            progress("saving index", 0, 1)
+        entry = cache.save(path, heap)
+    return Snapshot(heap, path, from_cache=False, cache_entry=entry)
+
+
+__all__ = ["open_snapshot", "Snapshot", "SnapshotError", "Cancelled", "IndexCache", "HeapSnapshot",
+           "Statistics", "ClassRow", "EdgeInfo", "NodeInfo", "edge_label", "format_distance", "load"]

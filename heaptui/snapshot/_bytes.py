@@ -142,3 +142,92 @@ def count_top_level_items(buf, pos, end):
         elif c != 32 and c != 10 and c != 13 and c != 9:
             seen = True
     return items + 1 if seen else 0
+
+
+@njit(cache=True, nogil=True)
+def scan_strings(buf, pos, blob, offsets, escaped):
+    """Copies the contents of a JSON array of strings ('[' at pos) into blob, raw (escapes kept).
+
+    offsets[i]..offsets[i+1] is string i's slice of blob; escaped[i] is 1 when it holds a backslash
+    (its text must still be decoded). Returns (position after ']', string count) or an error code.
+    """
+    n = buf.shape[0]
+    pos = skip_ws(buf, pos)
+    if pos >= n:
+        return END_OF_INPUT, 0
+    if buf[pos] != 91:
+        return BAD_CHARACTER, 0
+    pos += 1
+    count = 0
+    out = 0
+    offsets[0] = 0
+    while True:
+        pos = skip_ws(buf, pos)
+        if pos >= n:
+            return END_OF_INPUT, count
+        c = buf[pos]
+        if c == 93:
+            return pos + 1, count
+        if c != 34:
+            return BAD_CHARACTER, count
+        pos += 1
+        esc = 0
+        while True:
+            if pos >= n:
+                return END_OF_INPUT, count
+            c = buf[pos]
+            if c == 34:
+                break
+            if c == 92:
+                esc = 1
+                if pos + 1 >= n:
+                    return END_OF_INPUT, count
+                blob[out] = c
+                blob[out + 1] = buf[pos + 1]
+                out += 2
+                pos += 2
+                continue
+            blob[out] = c
+            out += 1
+            pos += 1
+        pos += 1
+        escaped[count] = esc
+        count += 1
+        offsets[count] = out
+        pos = skip_ws(buf, pos)
+        if pos >= n:
+            return END_OF_INPUT, count
+        c = buf[pos]
+        if c == 44:
+            pos += 1
+        elif c == 93:
+            return pos + 1, count
+        else:
+            return BAD_CHARACTER, count
+
+
+@njit(cache=True, nogil=True)
+def count_strings_upper_bound(buf, pos, end):
+    """Quotes in buf[pos:end] over two: at least the number of strings (escaped quotes only add)."""
+    q = 0
+    for i in range(pos, end):
+        if buf[i] == 34:
+            q += 1
+    return q // 2 + 1
+
+
+@njit(cache=True, nogil=True)
+def compact_strings(blob, offsets, new_lengths, changed):
+    """Shifts string bytes left after decoded strings were written (shorter) at their slots' start."""
+    out = 0
+    count = offsets.shape[0] - 1
+    for i in range(count):
+        a = offsets[i]
+        length = new_lengths[i] if changed[i] else offsets[i + 1] - a
+        if out != a:
+            for k in range(length):
+                blob[out + k] = blob[a + k]
+        offsets[i] = out
+        out += length
+    offsets[count] = out
+    return out

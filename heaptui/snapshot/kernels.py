@@ -20,7 +20,7 @@ FLAG_PAGE = 4
 
 @njit(cache=True, nogil=True)
 def build_retainers(first_edge, edge_to, node_count):
-    """Reverse index: for node t, retainer slots ret_first[t]..ret_first[t+1] hold (source, edge).
+    """Reverse index: for node t, retainer slots ret_first[t]..ret_first[t+1] hold edge ordinals.
 
     Slots are filled from the end backwards while sources are scanned in order, as DevTools does, so
     within one target the retainers come in reverse (source, edge) order.
@@ -37,16 +37,13 @@ def build_retainers(first_edge, edge_to, node_count):
         start += c
         fill[i] = start
     ret_first[node_count] = start
-    ret_src = np.empty(edge_count, dtype=np.uint32)
     ret_edge = np.empty(edge_count, dtype=np.uint32)
     for src in range(node_count):
         for e in range(first_edge[src], first_edge[src + 1]):
             t = edge_to[e]
             fill[t] -= 1
-            slot = fill[t]
-            ret_src[slot] = src
-            ret_edge[slot] = e
-    return ret_first, ret_src, ret_edge
+            ret_edge[fill[t]] = e
+    return ret_first, ret_edge
 
 
 @njit(cache=True, nogil=True)
@@ -218,7 +215,10 @@ def essential_edges(root, first_edge, edge_to, edge_type, edge_name, node_id, pa
 @njit(cache=True, nogil=True)
 def redistribute_shallow_sizes(self_size, ownable, root, node_type, synthetic_type,
                                first_edge, edge_to, edge_type, weak_etype):
-    """DevTools' calculateShallowSizes: fold single-owner internal stores into their owner's size."""
+    """DevTools' calculateShallowSizes: fold single-owner internal stores into their owner's size.
+
+    Changes self_size in place and returns it.
+    """
     n = self_size.shape[0]
     owners = np.empty(n, dtype=np.uint32)
     work = np.empty(2 * n + 1, dtype=np.uint32)
@@ -249,7 +249,7 @@ def redistribute_shallow_sizes(self_size, ownable, root, node_type, synthetic_ty
                 owners[t] = MULTIPLE_OWNERS
                 work[sp] = t
                 sp += 1
-    out = self_size.copy()
+    out = self_size
     for i in range(n):
         o = owners[i]
         if o == UNVISITED or o == MULTIPLE_OWNERS or o == i:
@@ -291,10 +291,31 @@ def _lt_dfs(start, parent, semi, vertex, label, next_edge, first_edge, edge_to, 
 
 
 @njit(cache=True, nogil=True)
-def dominators_and_retained(root, first_edge, edge_to, essential, ret_first, ret_src, ret_edge, self_size):
-    """Lengauer-Tarjan exactly as DevTools runs it, orphan rules included, then retained sizes.
+def essential_predecessors(first_edge, edge_to, essential):
+    """For each node, the sources of its essential incoming edges (CSR), for Lengauer-Tarjan."""
+    n = first_edge.shape[0] - 1
+    pred_first = np.zeros(n + 1, dtype=np.uint32)
+    for e in range(edge_to.shape[0]):
+        if essential[e]:
+            pred_first[edge_to[e] + 1] += 1
+    for i in range(n):
+        pred_first[i + 1] += pred_first[i]
+    fill = pred_first[:n].copy()
+    pred = np.empty(pred_first[n], dtype=np.uint32)
+    for v in range(n):
+        for e in range(first_edge[v], first_edge[v + 1]):
+            if essential[e]:
+                t = edge_to[e]
+                pred[fill[t]] = v
+                fill[t] += 1
+    return pred_first, pred
 
-    Returns (idom ordinal per node, retained size per node as int64, DFS order of ordinals).
+
+@njit(cache=True, nogil=True)
+def dominators(root, first_edge, edge_to, essential, pred_first, pred):
+    """Lengauer-Tarjan exactly as DevTools runs it, orphan rules included.
+
+    Returns (immediate dominator ordinal per node, ordinals in DFS order).
     """
     nc = first_edge.shape[0] - 1
     size = nc + 1
@@ -303,20 +324,15 @@ def dominators_and_retained(root, first_edge, edge_to, essential, ret_first, ret
     vertex = np.zeros(size, dtype=np.uint32)
     label = np.zeros(size, dtype=np.uint32)
     semi = np.zeros(size, dtype=np.uint32)
-    next_edge = np.zeros(nc, dtype=first_edge.dtype)
+    # Scratch: the DFS edge cursors, later reused as the buckets' next links.
+    scratch = np.zeros(size, dtype=np.uint32)
+    next_edge = scratch
     r = root + 1
     n = _lt_dfs(r, parent, semi, vertex, label, next_edge, first_edge, edge_to, essential, 0)
     if n < nc:
         for v in range(1, nc + 1):
-            if semi[v] != 0:
-                continue
-            vo = v - 1
-            only_weak = True
-            for k in range(ret_first[vo], ret_first[vo + 1]):
-                if essential[ret_edge[k]]:
-                    only_weak = False
-                    break
-            if only_weak:
+            if semi[v] == 0 and pred_first[v] == pred_first[v - 1]:
+                # Only weak retainers: a DFS root of its own, hung under the root.
                 parent[v] = r
                 n = _lt_dfs(v, parent, semi, vertex, label, next_edge, first_edge, edge_to, essential, n)
     if n < nc:
@@ -330,21 +346,39 @@ def dominators_and_retained(root, first_edge, edge_to, essential, ret_first, ret
     dom = np.zeros(size, dtype=np.uint32)
     # Buckets as singly linked lists; every vertex sits in at most one bucket at a time.
     bucket_head = np.zeros(size, dtype=np.uint32)
-    bucket_next = np.zeros(size, dtype=np.uint32)
-    stack = np.empty(size + 1, dtype=np.uint32)
+    bucket_next = scratch
+    bucket_next[:] = 0
+    stack = np.empty(1024, dtype=np.uint32)
     for i in range(n, 1, -1):
         w = vertex[i]
         wo = w - 1
-        orphan = True
-        for k in range(ret_first[wo], ret_first[wo + 1]):
-            if not essential[ret_edge[k]]:
-                continue
-            orphan = False
-            u = _eval(ret_src[k] + 1, ancestor, label, semi, stack)
+        lo = pred_first[wo]
+        hi = pred_first[wo + 1]
+        if lo == hi:
+            semi[w] = semi[r]
+        for k in range(lo, hi):
+            v = pred[k] + 1
+            if ancestor[v] != 0:
+                # eval(v) with iterative path compression (inlined: this is the hot loop)
+                sp = 0
+                x = v
+                while ancestor[ancestor[x]] != 0:
+                    sp += 1
+                    if sp >= stack.shape[0]:
+                        stack = _grow(stack)
+                    stack[sp] = x
+                    x = ancestor[x]
+                while sp > 0:
+                    y = stack[sp]
+                    sp -= 1
+                    if semi[label[ancestor[y]]] < semi[label[y]]:
+                        label[y] = label[ancestor[y]]
+                    ancestor[y] = ancestor[ancestor[y]]
+                u = label[v]
+            else:
+                u = v
             if semi[u] < semi[w]:
                 semi[w] = semi[u]
-        if orphan:
-            semi[w] = semi[r]
         b = vertex[semi[w]]
         bucket_next[w] = bucket_head[b]
         bucket_head[b] = w
@@ -352,7 +386,24 @@ def dominators_and_retained(root, first_edge, edge_to, essential, ret_first, ret
         ancestor[w] = p
         v = bucket_head[p]
         while v != 0:
-            u = _eval(v, ancestor, label, semi, stack)
+            if ancestor[v] != 0:
+                sp = 0
+                x = v
+                while ancestor[ancestor[x]] != 0:
+                    sp += 1
+                    if sp >= stack.shape[0]:
+                        stack = _grow(stack)
+                    stack[sp] = x
+                    x = ancestor[x]
+                while sp > 0:
+                    y = stack[sp]
+                    sp -= 1
+                    if semi[label[ancestor[y]]] < semi[label[y]]:
+                        label[y] = label[ancestor[y]]
+                    ancestor[y] = ancestor[ancestor[y]]
+                u = label[v]
+            else:
+                u = v
             dom[v] = u if semi[u] < semi[v] else p
             v = bucket_next[v]
         bucket_head[p] = 0
@@ -362,37 +413,54 @@ def dominators_and_retained(root, first_edge, edge_to, essential, ret_first, ret
         w = vertex[i]
         if dom[w] != vertex[semi[w]]:
             dom[w] = dom[dom[w]]
-    idom = np.empty(nc, dtype=np.uint32)
-    retained = np.empty(nc, dtype=np.int64)
+    # In place: vertex numbers become ordinals (dom[o] = idom of ordinal o; the last slot is spare).
     for o in range(nc):
-        idom[o] = dom[o + 1] - 1
-        retained[o] = self_size[o]
-    order = np.empty(n, dtype=np.uint32)
-    for i in range(1, n + 1):
-        order[i - 1] = vertex[i] - 1
-    for i in range(n, 1, -1):
-        o = vertex[i] - 1
-        retained[idom[o]] += retained[o]
-    return idom, retained, order
+        dom[o] = dom[o + 1] - 1
+    for i in range(n):
+        vertex[i] = vertex[i + 1] - 1
+    return dom[:nc], vertex[:n]
 
 
 @njit(cache=True, nogil=True)
-def _eval(v, ancestor, label, semi, stack):
-    if ancestor[v] == 0:
-        return v
-    sp = 0
-    x = v
-    while ancestor[ancestor[x]] != 0:
-        sp += 1
-        stack[sp] = x
-        x = ancestor[x]
-    while sp > 0:
-        w = stack[sp]
-        sp -= 1
-        if semi[label[ancestor[w]]] < semi[label[w]]:
-            label[w] = label[ancestor[w]]
-        ancestor[w] = ancestor[ancestor[w]]
-    return label[v]
+def retained_sizes(idom, order, self_size):
+    """Each node's self size plus everything it dominates, summed leaves-first along the DFS order."""
+    retained = np.empty(idom.shape[0], dtype=np.int64)
+    for o in range(idom.shape[0]):
+        retained[o] = self_size[o]
+    for i in range(order.shape[0] - 1, 0, -1):
+        o = order[i]
+        retained[idom[o]] += retained[o]
+    return retained
+
+
+@njit(cache=True, nogil=True)
+def _grow(stack):
+    bigger = np.empty(2 * stack.shape[0], dtype=np.uint32)
+    bigger[:stack.shape[0]] = stack
+    return bigger
+
+
+@njit(cache=True, nogil=True)
+def strings_containing(blob, offsets, ids, pattern, digit_first):
+    """Marks which of the strings `ids` contain `pattern` (and, optionally, start with a digit)."""
+    out = np.zeros(ids.shape[0], dtype=np.uint8)
+    m = pattern.shape[0]
+    for k in range(ids.shape[0]):
+        i = ids[k]
+        a = offsets[i]
+        b = offsets[i + 1]
+        if digit_first and (b == a or blob[a] < 48 or blob[a] > 57):
+            continue
+        for p in range(a, b - m + 1):
+            found = True
+            for j in range(m):
+                if blob[p + j] != pattern[j]:
+                    found = False
+                    break
+            if found:
+                out[k] = 1
+                break
+    return out
 
 
 @njit(cache=True, nogil=True)

@@ -17,6 +17,7 @@ import numpy as np
 
 from . import _bytes
 from .errors import SnapshotError
+from .strings import StringTable
 
 WINDOW_VALUES = 1 << 22  # integers parsed per compiled call (16 MiB of uint32 scratch)
 PAGE = mmap.PAGESIZE
@@ -44,7 +45,7 @@ class RawSnapshot:
     edge_type: np.ndarray  # uint8
     edge_name: np.ndarray  # uint32: string index, or element/hidden slot number
     edge_to: np.ndarray  # uint32 ordinal
-    strings: list
+    strings: StringTable
     node_detachedness: np.ndarray | None = None  # uint8
     node_trace: np.ndarray | None = None  # uint32 trace node id
     locations: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint32))
@@ -180,6 +181,45 @@ class _Parser:
         return out, end
 
 
+def _parse_strings(p, pos):
+    """The strings array: a compiled pass copies every string's bytes; ijson decodes the escaped ones."""
+    end = p.value_end(pos, "the strings array")
+    p.progress("strings", 0, 1)
+    upper = _bytes.count_strings_upper_bound(p.buf, pos, end)
+    blob = np.empty(max(end - pos, 1), dtype=np.uint8)
+    offsets = np.empty(upper + 1, dtype=np.uint64)
+    escaped = np.zeros(upper, dtype=np.uint8)
+    after, count = _bytes.scan_strings(p.buf, pos, blob, offsets, escaped)
+    if after < 0:
+        p.check(after, "the strings array")
+    offsets = offsets[:count + 1]
+    escaped = escaped[:count]
+    todo = np.nonzero(escaped)[0]
+    if todo.size:
+        literal = bytearray(b"[")
+        for k, i in enumerate(todo):
+            if k:
+                literal += b","
+            literal += b'"' + blob[int(offsets[i]):int(offsets[i + 1])].tobytes() + b'"'
+        literal += b"]"
+        new_lengths = np.zeros(count, dtype=np.uint64)
+        try:
+            decoded = ijson.items(io.BytesIO(bytes(literal)), "item")
+            for i, text in zip(todo, decoded):
+                b = text.encode("utf-8", "surrogatepass")
+                a = int(offsets[i])
+                blob[a:a + len(b)] = np.frombuffer(b, dtype=np.uint8)
+                new_lengths[i] = len(b)
+        except ijson.JSONError as e:
+            p.fail(f"the strings array has a malformed string ({e})")
+        used = _bytes.compact_strings(blob, offsets, new_lengths, escaped)
+    else:
+        used = int(offsets[-1])
+    p.progress("strings", 1, 1)
+    p.release(after)
+    return StringTable(blob[:used].copy() if used < blob.shape[0] // 2 else blob[:used], offsets), after
+
+
 def _field_index(fields, name):
     try:
         return fields.index(name)
@@ -259,17 +299,7 @@ def _parse(p: _Parser) -> RawSnapshot:
                 p.fail("trace_tree is not valid JSON")
             pos = end
         elif key == "strings":
-            end = p.value_end(pos, "the strings array")
-            p.progress("strings", 0, end - pos)
-            try:
-                strings = list(p.json_items(pos, end, "item"))
-            except ijson.JSONError as e:
-                p.fail(f"the strings array is not valid JSON ({e})")
-            if any(type(s) is not str for s in strings[:1000]):
-                p.fail("the strings array holds something other than strings")
-            arrays[key] = strings
-            p.progress("strings", end - pos, end - pos)
-            pos = end
+            arrays[key], pos = _parse_strings(p, pos)
         else:
             pos = p.value_end(pos, f"'{key}'")
         pos = p.ws(pos)

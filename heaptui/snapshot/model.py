@@ -60,15 +60,6 @@ class TypeCodes:
 class HeapSnapshot:
     """Arrays of one snapshot after DevTools' analysis. Node references are ordinals."""
 
-    # Arrays kept (and cached on disk); everything else is derived on demand by the query layer.
-    ARRAYS = (
-        "node_type", "node_name", "node_id", "self_size", "first_edge", "edge_type", "edge_name",
-        "edge_to", "ret_first", "ret_src", "ret_edge", "idom", "retained", "distance", "class_id",
-        "flags", "dom_first", "dom_children", "loc_nodes", "loc_rows", "locations", "node_trace",
-        "class_count", "class_shallow", "class_distance", "class_retained", "class_first",
-        "class_string", "class_visible",
-    )
-
     def __init__(self):
         self.strings: list = []
         self.class_names: list = []
@@ -81,13 +72,14 @@ class HeapSnapshot:
         s = cls()
         progress = progress or _noop
         s._take_raw(raw)
+        del raw  # the columns now belong to the snapshot; what it does not keep can be freed
         steps = [
-            ("retainers", s._retainers),
             ("dom state", s._dom_state),
             ("flags", s._flags),
             ("essential edges", s._essential_edges),
             ("shallow sizes", s._shallow_sizes),
             ("dominators", s._dominators),
+            ("retainers", s._retainers),
             ("distances", s._distances),
             ("class names", s._class_names),
             ("classes", s._classes),
@@ -121,7 +113,8 @@ class HeapSnapshot:
         self.strings = raw.strings
         self.original_string_count = len(raw.strings)
         self.detachedness = raw.node_detachedness
-        self.node_trace = raw.node_trace if raw.node_trace is not None else np.zeros(0, np.uint32)
+        trace = raw.node_trace
+        self.node_trace = trace if trace is not None and trace.any() else np.zeros(0, np.uint32)
         self.locations = raw.locations
         self.location_fields = raw.location_fields
         self.samples = raw.samples
@@ -131,35 +124,27 @@ class HeapSnapshot:
         self._string_ids = None
 
     def _drop_scratch(self):
-        for name in ("_essential", "_page", "_wm_table_id", "_wm_suffix", "_string_ids", "raw_self_size"):
+        for name in ("_essential", "_page", "_wm_table_id", "_wm_suffix", "_string_ids", "raw_self_size",
+                     "ret_src", "_is_user_root", "_is_dom_trees_root"):
             if hasattr(self, name):
                 setattr(self, name, None)
 
     # -- strings ------------------------------------------------------------------------------
-    WELL_KNOWN = ("(Document DOM trees)", "system / ExternalStringData", "(map descriptors)",
-                  "system / NativeContext", "sloppy_function_map", "Object", "__proto__",
-                  "system / JSArrayBufferData", "Array", "elements")
-
     def string_id(self, text):
         """The id of the file's string equal to `text` (V8 writes each string once), or -1: an id that
         no node or edge name has, so comparisons with it never match."""
         if self._string_ids is None:
-            wanted = set(self.WELL_KNOWN)
-            found = {}
-            for i, s in enumerate(self.strings[:self.original_string_count]):
-                if s in wanted and s not in found:
-                    found[s] = i
-            self._string_ids = found
+            self._string_ids = {}
+        if text not in self._string_ids:
+            self._string_ids[text] = self.strings.find(text)
         return self._string_ids.get(text, -1)
 
     def add_string(self, text):
-        self.strings.append(text)
-        return len(self.strings) - 1
+        return self.strings.append(text)
 
     # -- passes -------------------------------------------------------------------------------
     def _retainers(self):
-        self.ret_first, self.ret_src, self.ret_edge = K.build_retainers(
-            self.first_edge, self.edge_to, self.node_count)
+        self.ret_first, self.ret_edge = K.build_retainers(self.first_edge, self.edge_to, self.node_count)
 
     def _dom_state(self):
         if self.detachedness is None:
@@ -211,7 +196,13 @@ class HeapSnapshot:
         used = np.zeros(nstr, dtype=bool)
         used[self.edge_name[internal]] = True
         pairs = {}
-        for i in np.nonzero(used)[0]:
+        ids = np.nonzero(used)[0]
+        blob = self.strings.blob
+        blob = blob if isinstance(blob, np.ndarray) else np.frombuffer(blob, dtype=np.uint8)
+        ids = ids[ids < self.strings.file_count]
+        hit = K.strings_containing(blob, self.strings.offsets, ids,
+                                   np.frombuffer(b" / part of key (", dtype=np.uint8), True)
+        for i in ids[hit.astype(bool)]:
             m = EPHEMERON_EDGE.match(self.strings[i])
             if m:
                 table[i] = int(m.group(2))
@@ -226,22 +217,27 @@ class HeapSnapshot:
             self._page, self._wm_table_id, e["internal"], e["weak"], e["shortcut"], True)
 
     def _shallow_sizes(self):
+        self.self_size = self.raw_self_size
         if not self.has_user_roots:
-            self.self_size = self.raw_self_size
             return
         t = self.node_types
         ownable = (self.node_type == t["hidden"]) | (self.node_type == t["array"])
         ext = self.string_id("system / ExternalStringData")
         if ext >= 0:
             ownable |= (self.node_type == t["native"]) & (self.node_name == ext)
-        self.self_size = K.redistribute_shallow_sizes(
+        K.redistribute_shallow_sizes(
             self.raw_self_size, ownable, self.root, self.node_type, t["synthetic"], self.first_edge,
             self.edge_to, self.edge_type, self.edge_types["weak"])
 
     def _dominators(self):
-        self.idom, self.retained, _order = K.dominators_and_retained(
-            self.root, self.first_edge, self.edge_to, self._essential, self.ret_first, self.ret_src,
-            self.ret_edge, self.self_size)
+        pred_first, pred = K.essential_predecessors(self.first_edge, self.edge_to, self._essential)
+        idom, order = K.dominators(self.root, self.first_edge, self.edge_to, self._essential,
+                                   pred_first, pred)
+        del pred_first, pred
+        self._essential = None
+        self.retained = K.retained_sizes(idom, order, self.self_size)
+        del order
+        self.idom = idom
         self.dom_first, self.dom_children = K.dominated_children(self.idom, self.root)
 
     def _distances(self):
@@ -479,7 +475,6 @@ class HeapSnapshot:
     def _classes(self):
         self.loc_nodes, self.loc_rows = self._location_index()
         self.class_id, self.class_names, self.class_keys = self.class_ids_for(self.class_index)
-        self.class_string = None
         agg = self.aggregate(self.class_id, len(self.class_names))
         (self.class_count, self.class_shallow, self.class_distance, self.class_first,
          self.class_retained) = agg

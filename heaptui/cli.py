@@ -1,0 +1,289 @@
+"""The `heaptui` command. The only module that prints; every error a user can cause ends as one line
+`heaptui: error: ...` on stderr with exit status 2."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+PROG = "heaptui"
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def fail(message, status=2):
+    sys.stderr.write(f"{PROG}: error: {message}\n")
+    sys.stderr.flush()
+    return status
+
+
+# -- formatting ---------------------------------------------------------------------------------
+def human_size(n):
+    n = int(n)
+    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("kB", 1 << 10)):
+        if abs(n) >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} B"
+
+
+def percent(part, total):
+    return f"{round(part / total * 100) if total else 0} %"
+
+
+def table(headers, rows, align):
+    widths = [len(h) for h in headers]
+    for r in rows:
+        widths = [max(w, len(c)) for w, c in zip(widths, r)]
+    out = []
+    for r in [headers] + rows:
+        cells = [c.rjust(w) if a == ">" else c.ljust(w) for c, w, a in zip(r, widths, align)]
+        out.append("  ".join(cells).rstrip())
+    return "\n".join(out)
+
+
+class Progress:
+    """Phase progress on stderr, only when stderr is a terminal."""
+
+    def __init__(self, label, stream=None):
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty()
+        self.label = label
+        self.last = 0.0
+        self.started = time.monotonic()
+
+    def __call__(self, phase, done, total):
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self.last < 0.1 and done < total:
+            return
+        self.last = now
+        pct = f" {100 * done / total:3.0f}%" if total else ""
+        self.stream.write(f"\r\x1b[K{self.label}: {phase}{pct}  {now - self.started:.1f}s")
+        self.stream.flush()
+
+    def done(self):
+        if self.enabled:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+
+
+def open_with_progress(path, no_cache=False):
+    from .snapshot import open_snapshot
+    progress = Progress(os.path.basename(path))
+    try:
+        return open_snapshot(path, progress=progress, use_cache=not no_cache)
+    finally:
+        progress.done()
+
+
+# -- subcommands ----------------------------------------------------------------------------------
+def cmd_summary(args):
+    snap = open_with_progress(args.file, args.no_cache)
+    rows = snap.classes(sort=args.sort)
+    top = args.top if args.top is not None else (0 if args.json else 30)
+    shown = rows[:top] if top > 0 else rows
+    if args.json:
+        json.dump([r.as_json() for r in shown], sys.stdout)
+        sys.stdout.write("\n")
+        return 0
+    from .snapshot import format_distance
+    total = snap.statistics().total
+    body = [[r.name if len(r.name) <= 60 else r.name[:59] + "\u2026", format_distance(r.distance),
+             f"{r.count:,}", human_size(r.self_size), percent(r.self_size, total),
+             human_size(r.retained_size), percent(r.retained_size, total)] for r in shown]
+    print(table(["Constructor", "Distance", "Count", "Shallow", "%", "Retained", "%"], body,
+                ["<", ">", ">", ">", ">", ">", ">"]))
+    if len(shown) < len(rows):
+        print(f"... {len(rows) - len(shown)} more classes (--top 0 shows all)")
+    print(f"{snap.node_count:,} nodes, total {human_size(total)} ({total:,} bytes)")
+    return 0
+
+
+def cmd_nodes(args):
+    snap = open_with_progress(args.file, args.no_cache)
+    out = sys.stdout
+    dumps = json.dumps
+    for v in range(snap.node_count):
+        out.write(dumps(snap.node(v).as_json(), ensure_ascii=False))
+        out.write("\n")
+    return 0
+
+
+def _parse_id(text):
+    t = text[1:] if text.startswith("@") else text
+    if not t.isdigit():
+        raise UsageError(f"'{text}' is not an object id (expected @12345)")
+    return int(t)
+
+
+def cmd_object(args):
+    snap = open_with_progress(args.file, args.no_cache)
+    node_id = _parse_id(args.id)
+    v = snap.find_id(node_id)
+    if v is None:
+        raise UsageError(f"no object with id @{node_id} in {args.file}")
+    info = snap.node(v)
+    chain = snap.dominator_chain(v)
+    retainers = snap.retainers(v)
+    path = snap.retaining_path(v)
+
+    def ref(o):
+        n = snap.node(o)
+        return {"id": n.id, "type": n.type, "name": n.name, "class": n.class_name,
+                "self_size": n.self_size, "retained_size": n.retained_size, "distance": n.distance}
+
+    if args.json:
+        doc = dict(info.as_json())
+        doc["dominators"] = [ref(o) for o in chain[1:]]
+        doc["retainers"] = [dict(edge=r.label, edge_type=r.type, edge_name=r.name, **{"from": ref(r.source)})
+                            for r in retainers[:args.limit]]
+        doc["retainer_count"] = len(retainers)
+        doc["path"] = [dict(edge=p.label, edge_type=p.type, edge_name=p.name, **{"from": ref(p.source)})
+                       for p in path]
+        json.dump(doc, sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    from .snapshot import format_distance
+
+    def line(o):
+        n = snap.node(o)
+        name = n.name if len(n.name) <= 70 else n.name[:69] + "\u2026"
+        return f"{n.class_name} {name!r} @{n.id}" if n.name != n.class_name else f"{n.class_name} @{n.id}"
+
+    print(f"{line(v)}")
+    print(f"  type {info.type}, shallow {info.self_size:,} B, retained {info.retained_size:,} B, "
+          f"distance {format_distance(info.distance)}")
+    print("Dominators (who frees it when freed):")
+    for o in chain[1:]:
+        print(f"  {line(o)}  retained {human_size(snap.heap.retained[o])}")
+    print(f"Retainers ({len(retainers)}):")
+    for r in retainers[:args.limit]:
+        print(f"  {r.label} in {line(r.source)}  distance {format_distance(int(snap.heap.distance[r.source]))}")
+    if len(retainers) > args.limit:
+        print(f"  ... {len(retainers) - args.limit} more (--limit)")
+    print("Shortest retaining path:")
+    if not path:
+        print("  (none: it is a root, or only weak references reach it)")
+    for p in path:
+        print(f"  {line(p.source)}")
+        print(f"    {p.label} \u2192")
+    if path:
+        print(f"  {line(v)}")
+    return 0
+
+
+def cmd_stats(args):
+    snap = open_with_progress(args.file, args.no_cache)
+    s = snap.statistics()
+    if args.json:
+        json.dump(s.as_devtools(), sys.stdout)
+        sys.stdout.write("\n")
+        return 0
+    other_js = s.v8heap - s.code - s.strings - s.js_arrays - s.system
+    rows = [("Code", s.code), ("Strings", s.strings), ("JS arrays", s.js_arrays),
+            ("Typed arrays", s.typed_arrays), ("System objects", s.system),
+            ("Other JS objects", other_js), ("Other non-JS objects", s.native - s.typed_arrays)]
+    body = [[name, human_size(v), f"{v:,}", percent(v, s.total)] for name, v in rows]
+    body.append(["Total", human_size(s.total), f"{s.total:,}", "100 %"])
+    print(table(["Category", "Size", "Bytes", "%"], body, ["<", ">", ">", ">"]))
+    print(f"V8 heap {human_size(s.v8heap)}, native {human_size(s.native)}")
+    return 0
+
+
+def cmd_demo(args):
+    from .demo import demo_paths
+    path = demo_paths()[-1]
+    print(f"heaptui demo: {os.path.basename(path)} (a bundled snapshot of a small leaking Node service)")
+    ns = argparse.Namespace(file=path, no_cache=False, sort="retained", top=15, json=False)
+    return cmd_summary(ns)
+
+
+# -- parser ---------------------------------------------------------------------------------------
+def build_parser():
+    p = _Parser(prog=PROG, description="Understand V8 / Node.js heap snapshots from a terminal.")
+    p.add_argument("--version", action="version", version=f"{PROG} {_version()}")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+
+    def with_file(sp):
+        sp.add_argument("file", metavar="FILE", help="a .heapsnapshot file")
+        sp.add_argument("--no-cache", action="store_true",
+                        help="index the file afresh, neither reading nor writing the index cache")
+        return sp
+
+    s = with_file(sub.add_parser("summary", help="classes with counts, shallow and retained sizes"))
+    s.add_argument("--top", type=int, default=None, help="rows to show (0 = all; default 30, all with --json)")
+    s.add_argument("--sort", choices=["retained", "shallow", "count", "distance", "name"],
+                   default="retained")
+    s.add_argument("--json", action="store_true", help="a JSON array of class rows")
+    s.set_defaults(func=cmd_summary)
+
+    s = with_file(sub.add_parser("nodes", help="every node as one JSON object per line"))
+    s.set_defaults(func=cmd_nodes)
+
+    s = with_file(sub.add_parser("object", help="one object: dominators, retainers, retaining path"))
+    s.add_argument("id", metavar="@ID", help="the object's id, as @12345")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--limit", type=int, default=20, help="retainers to list (default 20)")
+    s.set_defaults(func=cmd_object)
+
+    s = with_file(sub.add_parser("stats", help="DevTools' statistics: code, strings, arrays, system..."))
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_stats)
+
+    p.add_argument("--demo", action="store_true", help="open the bundled demo snapshots")
+    return p
+
+
+def _version():
+    try:
+        from importlib.metadata import version
+        return version("heaptui")
+    except Exception:
+        return "dev"
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    from .snapshot import Cancelled, SnapshotError
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if args.command is None:
+            if args.demo:
+                return cmd_demo(args)
+            parser.print_help()
+            return 0
+        return args.func(args)
+    except UsageError as e:
+        return fail(str(e))
+    except SnapshotError as e:
+        return fail(str(e))
+    except Cancelled:
+        return fail("cancelled")
+    except KeyboardInterrupt:
+        sys.stderr.write("\n")
+        return 130
+    except BrokenPipeError:
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return 0
+    except MemoryError:
+        return fail("out of memory while indexing; try a machine with more memory")
+    except OSError as e:
+        return fail(f"{getattr(e, 'filename', '') or ''}: {e.strerror or e}".lstrip(": "))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

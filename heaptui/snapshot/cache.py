@@ -1,0 +1,233 @@
+"""On-disk index cache: a snapshot indexed once reopens by memory-mapping its arrays.
+
+One entry per snapshot path, a directory of .npy files and a manifest. The manifest records what the
+file was (size, mtime, inode, and a digest of its first and last MiB): a changed, truncated or replaced
+file does not match and is indexed again. A manifest or array that cannot be read, or whose shape does
+not fit, makes the entry count as absent. Entries are written to a temporary directory and renamed
+into place, so a reader never sees half an entry. Indexes hold the snapshot's strings (secrets), so
+directories are 0700 and files 0600.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+
+import numpy as np
+
+from .model import HeapSnapshot, Statistics, TypeCodes
+from .strings import StringTable
+
+FORMAT = 3
+KEEP_ENTRIES = 8
+DIGEST_BYTES = 1 << 20
+
+ARRAYS = (
+    "node_type", "node_name", "node_id", "self_size", "first_edge", "edge_type", "edge_name",
+    "edge_to", "ret_first", "ret_edge", "idom", "retained", "distance", "class_id", "class_index",
+    "flags", "dom_first", "dom_children", "loc_nodes", "loc_rows", "locations", "node_trace",
+    "samples", "trace_function_infos", "class_count", "class_shallow", "class_distance",
+    "class_first", "class_retained", "class_visible",
+)
+SCALARS = (
+    "meta", "node_type_names", "edge_type_names", "node_count", "edge_count", "root",
+    "extra_native_bytes", "class_names", "class_keys", "interface_definitions", "has_user_roots",
+    "trace_tree", "location_fields", "node_field_count",
+)
+# Arrays whose length must be node_count, edge_count, ... (checked when an entry is opened).
+NODE_ARRAYS = ("node_type", "node_name", "node_id", "self_size", "idom", "retained", "distance",
+               "class_id", "class_index", "flags")
+EDGE_ARRAYS = ("edge_type", "edge_name", "edge_to", "ret_edge")
+
+
+def default_root():
+    env = os.environ.get("HEAPTUI_CACHE_DIR")
+    if env:
+        return env
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "heaptui", "index")
+
+
+def file_key(path):
+    """What identifies the file's content cheaply: stat fields plus a digest of both ends."""
+    st = os.stat(path)
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        h.update(f.read(DIGEST_BYTES))
+        if st.st_size > DIGEST_BYTES:
+            f.seek(max(DIGEST_BYTES, st.st_size - DIGEST_BYTES))
+            h.update(f.read(DIGEST_BYTES))
+    return {"format": FORMAT, "path": os.path.realpath(path), "size": st.st_size,
+            "mtime_ns": st.st_mtime_ns, "inode": st.st_ino, "digest": h.hexdigest()}
+
+
+class IndexCache:
+    """Where entries live; falls back from the user cache directory to one beside the snapshot."""
+
+    def __init__(self, root=None):
+        self.root = root or default_root()
+
+    def _entry_name(self, path):
+        return hashlib.sha256(os.path.realpath(path).encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+    def _candidates(self, path):
+        yield os.path.join(self.root, self._entry_name(path))
+        here = os.path.dirname(os.path.realpath(path))
+        yield os.path.join(here, ".heaptui-index", self._entry_name(path))
+
+    def load(self, path):
+        """The cached HeapSnapshot for this file, or None (absent, stale or unreadable)."""
+        try:
+            key = file_key(path)
+        except OSError:
+            return None
+        for entry in self._candidates(path):
+            heap = _read_entry(entry, key)
+            if heap is not None:
+                return heap
+        return None
+
+    def save(self, path, heap):
+        """Writes the entry; returns its directory, or None when no location is writable."""
+        try:
+            key = file_key(path)
+        except OSError:
+            return None
+        for entry in self._candidates(path):
+            try:
+                _write_entry(entry, key, heap)
+                _evict(os.path.dirname(entry), keep=entry)
+                return entry
+            except OSError:
+                continue
+        return None
+
+
+def _read_entry(entry, key):
+    try:
+        with open(os.path.join(entry, "manifest.json"), "r", encoding="utf-8") as f:
+            manifest = json.load(f)
+        if manifest.get("key") != key:
+            return None
+        heap = HeapSnapshot()
+        for name in SCALARS:
+            setattr(heap, name, manifest[name])
+        for name in ARRAYS:
+            setattr(heap, name, np.load(os.path.join(entry, name + ".npy"), mmap_mode="r"))
+        det = os.path.join(entry, "detachedness.npy")
+        heap.detachedness = np.load(det, mmap_mode="r") if os.path.exists(det) else None
+        blob = np.load(os.path.join(entry, "strings_blob.npy"), mmap_mode="r")
+        offsets = np.load(os.path.join(entry, "strings_offsets.npy"), mmap_mode="r")
+        heap.strings = StringTable(blob, offsets)
+        heap.statistics = Statistics(**manifest["statistics"])
+        heap.node_types = TypeCodes(heap.node_type_names)
+        heap.edge_types = TypeCodes(heap.edge_type_names)
+        _check_shapes(heap, offsets)
+        os.utime(entry)  # most recently used: kept longest
+        return heap
+    except (OSError, ValueError, KeyError, TypeError, json.JSONDecodeError, EOFError):
+        return None
+
+
+def _check_shapes(heap, offsets):
+    n, e = heap.node_count, heap.edge_count
+    for name in NODE_ARRAYS:
+        if getattr(heap, name).shape != (n,):
+            raise ValueError(name)
+    for name in EDGE_ARRAYS:
+        if getattr(heap, name).shape != (e,):
+            raise ValueError(name)
+    for name in ("first_edge", "ret_first", "dom_first"):
+        if getattr(heap, name).shape != (n + 1,):
+            raise ValueError(name)
+    classes = len(heap.class_names)
+    for name in ("class_count", "class_shallow", "class_distance", "class_first", "class_retained",
+                 "class_visible"):
+        if getattr(heap, name).shape != (classes,):
+            raise ValueError(name)
+    if len(heap.class_keys) != classes or offsets.shape[0] < 1:
+        raise ValueError("classes")
+    if heap.class_id.size and int(np.max(heap.class_id)) >= classes:
+        raise ValueError("class_id")
+    if int(offsets[-1]) != heap.strings.blob.shape[0]:
+        raise ValueError("strings")
+
+
+def _write_entry(entry, key, heap):
+    parent = os.path.dirname(entry)
+    os.makedirs(parent, mode=0o700, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=".tmp-", dir=parent)
+    try:
+        os.chmod(tmp, 0o700)
+        for name in ARRAYS:
+            _save(tmp, name, getattr(heap, name))
+        if heap.detachedness is not None:
+            _save(tmp, "detachedness", heap.detachedness)
+        blob, offsets = heap.strings.flattened()
+        _save(tmp, "strings_blob", np.frombuffer(blob, dtype=np.uint8) if not isinstance(blob, np.ndarray) else blob)
+        _save(tmp, "strings_offsets", offsets)
+        manifest = {name: _jsonable(getattr(heap, name)) for name in SCALARS}
+        manifest["statistics"] = vars(heap.statistics)
+        manifest["key"] = key
+        fd = os.open(os.path.join(tmp, "manifest.json"), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(manifest, f)
+        old = None
+        if os.path.exists(entry):
+            old = entry + ".old-%d" % os.getpid()
+            os.replace(entry, old)
+        os.replace(tmp, entry)
+        tmp = None
+        if old:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _save(directory, name, array):
+    path = os.path.join(directory, name + ".npy")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        np.save(f, np.ascontiguousarray(array), allow_pickle=False)
+
+
+def _jsonable(value):
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    return value
+
+
+def _evict(parent, keep):
+    """Keeps the most recently used entries; removes stale temporary directories too."""
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return
+    entries = []
+    for name in names:
+        full = os.path.join(parent, name)
+        if name.startswith(".tmp-") or ".old-" in name:
+            try:
+                if os.path.getmtime(full) < _now() - 3600:
+                    shutil.rmtree(full, ignore_errors=True)
+            except OSError:
+                pass
+            continue
+        if os.path.isdir(full) and full != keep:
+            try:
+                entries.append((os.path.getmtime(full), full))
+            except OSError:
+                pass
+    entries.sort(reverse=True)
+    for _mtime, full in entries[KEEP_ENTRIES - 1:]:
+        shutil.rmtree(full, ignore_errors=True)
+
+
+def _now():
+    import time
+    return time.time()

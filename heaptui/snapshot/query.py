@@ -1,0 +1,393 @@
+"""Questions the CLI and the TUI ask of one indexed snapshot.
+
+Everything here answers from the index arrays with small results: a page of instances, one node's
+edges or retainers, a path. Per-class instance lists and the id lookup are built on first use and kept.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+from numba import njit
+
+from .kernels import BASE_SYSTEM_DISTANCE, NO_DISTANCE
+from .names import format_property_name, utf16_len
+
+SORT_KEYS = ("retained", "shallow", "count", "distance", "name")
+_IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
+
+
+@dataclass(frozen=True)
+class ClassRow:
+    index: int  # class id
+    name: str
+    key: str
+    count: int
+    distance: int
+    self_size: int
+    retained_size: int
+
+    def as_json(self):
+        return {"name": self.name, "count": self.count, "distance": self.distance,
+                "self_size": self.self_size, "retained_size": self.retained_size}
+
+
+@dataclass(frozen=True)
+class NodeInfo:
+    ordinal: int
+    id: int
+    type: str
+    name: str  # DevTools' display name (cons strings joined, plain objects previewed)
+    class_name: str
+    self_size: int
+    retained_size: int
+    distance: int
+    dominator_id: int
+
+    def as_json(self):
+        return {"id": self.id, "type": self.type, "name": self.name, "class": self.class_name,
+                "self_size": self.self_size, "retained_size": self.retained_size,
+                "distance": self.distance, "dominator": self.dominator_id}
+
+
+@dataclass(frozen=True)
+class EdgeInfo:
+    edge: int
+    type: str
+    name: str  # raw: a string, or the slot number as text for element/hidden edges
+    label: str  # as DevTools prints it: .prop, [3], ->ctx, {internal}, [[weak]]
+    source: int  # ordinal
+    target: int  # ordinal
+
+
+@njit(cache=True, nogil=True)
+def _members_csr(class_id, class_count, self_size):
+    """Instances (self size > 0) grouped by class, each group in ordinal order."""
+    first = np.zeros(class_count + 1, dtype=np.int64)
+    for v in range(class_id.shape[0]):
+        if self_size[v] != 0:
+            first[class_id[v] + 1] += 1
+    for c in range(class_count):
+        first[c + 1] += first[c]
+    fill = first[:-1].copy()
+    members = np.empty(first[class_count], dtype=np.uint32)
+    for v in range(class_id.shape[0]):
+        if self_size[v] != 0:
+            c = class_id[v]
+            members[fill[c]] = v
+            fill[c] += 1
+    return first, members
+
+
+class SnapshotQuery:
+    """The query side of one snapshot; `heap` is a HeapSnapshot (built or loaded from the cache)."""
+
+    def __init__(self, heap):
+        self.heap = heap
+        self._members = None
+        self._id_order = None
+        self._sorted_members = {}
+
+    # -- nodes ----------------------------------------------------------------------------
+    @property
+    def node_count(self):
+        return self.heap.node_count
+
+    @property
+    def root(self):
+        return self.heap.root
+
+    def node_type_name(self, v):
+        return self.heap.node_type_names[self.heap.node_type[v]]
+
+    def raw_name(self, v):
+        return self.heap.strings[self.heap.node_name[v]]
+
+    def class_name(self, v):
+        return self.heap.class_names[self.heap.class_id[v]]
+
+    def node(self, v) -> NodeInfo:
+        h = self.heap
+        v = int(v)
+        return NodeInfo(
+            ordinal=v, id=int(h.node_id[v]), type=self.node_type_name(v), name=self.display_name(v),
+            class_name=self.class_name(v), self_size=int(h.self_size[v]),
+            retained_size=int(h.retained[v]), distance=int(h.distance[v]),
+            dominator_id=int(h.node_id[h.idom[v]]))
+
+    def display_name(self, v):
+        """DevTools' node name(): cons strings rebuilt, plain objects as a `{a, b, …}` preview."""
+        h = self.heap
+        t = h.node_type_names[h.node_type[v]]
+        if t == "concatenated string":
+            return self._cons_string(v)
+        if t == "object" and self.raw_name(v) == "Object":
+            return self._plain_object_preview(v)
+        return self.raw_name(v)
+
+    def _cons_string(self, v):
+        h = self.heap
+        cons = h.node_types["concatenated string"]
+        internal = h.edge_types["internal"]
+        first_id, second_id = h.strings.find("first"), h.strings.find("second")
+        stack, parts, length = [v], [], 0
+        while stack and length < 1024:
+            n = stack.pop()
+            if h.node_type[n] != cons:
+                s = self.raw_name(n)
+                parts.append(s)
+                length += utf16_len(s)
+                continue
+            first = second = 0
+            for e in range(int(h.first_edge[n]), int(h.first_edge[n + 1])):
+                if first and second:
+                    break
+                if h.edge_type[e] == internal:
+                    if h.edge_name[e] == first_id:
+                        first = int(h.edge_to[e])
+                    elif h.edge_name[e] == second_id:
+                        second = int(h.edge_to[e])
+            stack.append(second)
+            stack.append(first)
+        return "".join(parts)
+
+    def _plain_object_preview(self, v):
+        h = self.heap
+        prop = h.edge_types["property"]
+        start, end = "{", "}"
+        lo, hi = int(h.first_edge[v]), int(h.first_edge[v + 1]) - 1
+        from_end = False
+        while lo <= hi:
+            e = hi if from_end else lo
+            name = self.heap.strings[h.edge_name[e]] if h.edge_type[e] == prop else None
+            if name is None or name == "__proto__":
+                if from_end:
+                    hi -= 1
+                else:
+                    lo += 1
+                continue
+            formatted = format_property_name(name)
+            if utf16_len(start) > 1 and utf16_len(start) + utf16_len(end) + utf16_len(formatted) > 100:
+                break
+            if from_end:
+                hi -= 1
+                if utf16_len(end) > 1:
+                    end = ", " + end
+                end = formatted + end
+            else:
+                lo += 1
+                if utf16_len(start) > 1:
+                    start += ", "
+                start += formatted
+            from_end = not from_end
+        if lo <= hi:
+            start += ", \u2026"
+        if utf16_len(end) > 1:
+            start += ", "
+        return start + end
+
+    def find_id(self, node_id):
+        """Ordinal of the node with this id, or None."""
+        if self._id_order is None:
+            self._id_order = np.argsort(self.heap.node_id, kind="stable")
+        ids = self.heap.node_id
+        i = np.searchsorted(ids, node_id, sorter=self._id_order)
+        if i < ids.shape[0] and ids[self._id_order[i]] == node_id:
+            return int(self._id_order[i])
+        return None
+
+    def dominator_chain(self, v):
+        """v, its immediate dominator, ..., the root."""
+        chain = [int(v)]
+        idom = self.heap.idom
+        while chain[-1] != self.root and len(chain) <= self.node_count:
+            chain.append(int(idom[chain[-1]]))
+        return chain
+
+    # -- edges ------------------------------------------------------------------------------
+    def edge(self, e, source=None) -> EdgeInfo:
+        h = self.heap
+        e = int(e)
+        t = h.edge_type_names[h.edge_type[e]]
+        if source is None:
+            source = int(np.searchsorted(h.first_edge, e, side="right")) - 1
+        if t in ("element", "hidden"):
+            name = str(int(h.edge_name[e]))
+        else:
+            name = h.strings[h.edge_name[e]]
+        return EdgeInfo(edge=e, type=t, name=name, label=edge_label(t, name), source=int(source),
+                        target=int(h.edge_to[e]))
+
+    def edges(self, v):
+        """Outgoing edges of v in file order (DevTools' Containment shows all but 'invisible')."""
+        h = self.heap
+        return [self.edge(e, v) for e in range(int(h.first_edge[v]), int(h.first_edge[v + 1]))]
+
+    def retainers(self, v, include_weak=False):
+        """Edges into v as DevTools' Retainers view lists them: no weak edges, none from the root,
+        sorted by the retainer's distance, then its name."""
+        h = self.heap
+        weak = h.edge_types["weak"]
+        out = []
+        for k in range(int(h.ret_first[v]), int(h.ret_first[v + 1])):
+            e = int(h.ret_edge[k])
+            if not include_weak and h.edge_type[e] == weak:
+                continue
+            info = self.edge(e)
+            if info.source == self.root and not include_weak:
+                continue
+            out.append(info)
+        dist = h.distance
+        out.sort(key=lambda r: (_distance_order(int(dist[r.source])), self.raw_name(r.source), r.edge))
+        return out
+
+    def retaining_path(self, v):
+        """One shortest chain of edges from a root to v (following distances), root side first.
+
+        Empty when v is the root or nothing strong reaches it.
+        """
+        h = self.heap
+        dist = h.distance
+        path = []
+        seen = {int(v)}
+        cur = int(v)
+        while cur != self.root:
+            d = int(dist[cur])
+            if d < 0:
+                return []
+            best = None
+            for info in self._strong_retainers(cur):
+                if info.source == self.root:
+                    best = info
+                    break
+                ds = int(dist[info.source])
+                if ds < 0 or ds >= d or info.source in seen:
+                    continue
+                if best is None or ds < int(dist[best.source]):
+                    best = info
+            if best is None:
+                break
+            path.append(best)
+            cur = best.source
+            seen.add(cur)
+        path.reverse()
+        return path
+
+    def _strong_retainers(self, v):
+        h = self.heap
+        weak = h.edge_types["weak"]
+        for k in range(int(h.ret_first[v]), int(h.ret_first[v + 1])):
+            e = int(h.ret_edge[k])
+            if h.edge_type[e] != weak:
+                yield self.edge(e)
+
+    # -- classes --------------------------------------------------------------------------
+    def classes(self, sort="retained", descending=None, name_filter=None):
+        """Summary rows (DevTools' Constructor table). Default order: retained size, largest first."""
+        h = self.heap
+        rows = [self._row(c) for c in np.nonzero(h.class_visible)[0]]
+        if name_filter:
+            needle = name_filter.lower()
+            rows = [r for r in rows if needle in r.name.lower()]
+        return sort_class_rows(rows, sort, descending)
+
+    def _row(self, c):
+        h = self.heap
+        return ClassRow(index=int(c), name=h.class_names[c], key=h.class_keys[c],
+                        count=int(h.class_count[c]), distance=int(h.class_distance[c]),
+                        self_size=int(h.class_shallow[c]), retained_size=int(h.class_retained[c]))
+
+    def class_row(self, c):
+        return self._row(c)
+
+    def instances(self, class_index, sort="retained", offset=0, limit=100):
+        """A page of a class's instances (ordinals): retained desc then id asc by default."""
+        members = self._class_members(class_index)
+        order = self._sorted_members.get((class_index, sort))
+        if order is None:
+            h = self.heap
+            ids = h.node_id[members]
+            if sort == "retained":
+                order = np.lexsort((ids, -h.retained[members]))
+            elif sort == "shallow":
+                order = np.lexsort((ids, -h.self_size[members].astype(np.int64)))
+            elif sort == "distance":
+                order = np.lexsort((ids, -h.retained[members], h.distance[members]))
+            else:  # "id" and anything else: object id ascending
+                order = np.argsort(ids, kind="stable")
+            order = members[order]
+            if len(self._sorted_members) > 64:
+                self._sorted_members.clear()
+            self._sorted_members[(class_index, sort)] = order
+        return [int(v) for v in order[offset:offset + limit]], int(order.shape[0])
+
+    def _class_members(self, class_index):
+        if self._members is None:
+            h = self.heap
+            self._members = _members_csr(h.class_id, len(h.class_names), h.self_size)
+        first, members = self._members
+        return members[first[class_index]:first[class_index + 1]]
+
+    def statistics(self):
+        return self.heap.statistics
+
+
+def sort_class_rows(rows, sort="retained", descending=None):
+    """DevTools' Summary order: each column with its secondary key."""
+    if sort not in SORT_KEYS:
+        raise ValueError(f"unknown sort key {sort!r}")
+    if descending is None:
+        descending = sort not in ("name", "distance")
+    if sort == "name":
+        key = (lambda r: (r.name, -r.retained_size)) if not descending else \
+            (lambda r: (_Reverse(r.name), -r.retained_size))
+        return sorted(rows, key=key)
+    primary = {"retained": lambda r: r.retained_size, "shallow": lambda r: r.self_size,
+               "count": lambda r: r.count, "distance": lambda r: _distance_order(r.distance)}[sort]
+    sign = -1 if descending else 1
+    if sort == "distance":
+        return sorted(rows, key=lambda r: (sign * primary(r), -r.retained_size, r.name))
+    return sorted(rows, key=lambda r: (sign * primary(r), r.name))
+
+
+def _distance_order(d):
+    """Unreachable (-5) sorts after everything reachable."""
+    return d if d >= 0 else 1 << 40
+
+
+class _Reverse:
+    __slots__ = ("s",)
+
+    def __init__(self, s):
+        self.s = s
+
+    def __lt__(self, other):
+        return self.s > other.s
+
+    def __eq__(self, other):
+        return self.s == other.s
+
+
+def edge_label(edge_type, name):
+    """An edge as DevTools labels it in the Containment and Retainers views."""
+    if edge_type == "element":
+        return f"[{name}]"
+    if edge_type == "property":
+        return f".{name}" if _IDENTIFIER.match(name) else f"[{format_property_name(name) if name else chr(34) * 2}]"
+    if edge_type == "context":
+        return f"->{name}"
+    if edge_type == "weak":
+        return f"[[{name}]]"
+    if edge_type == "shortcut":
+        return name
+    return "{" + name + "}"
+
+
+def format_distance(d):
+    """DevTools shows distances from 0 up to the system base as numbers, anything else as a dash."""
+    return str(d) if 0 <= d < BASE_SYSTEM_DISTANCE else "\u2212"
+
+
+__all__ = ["SnapshotQuery", "ClassRow", "NodeInfo", "EdgeInfo", "edge_label", "format_distance",
+           "sort_class_rows", "SORT_KEYS", "NO_DISTANCE"]
