@@ -22,7 +22,7 @@ from .strings import StringTable
 WINDOW_VALUES = 1 << 22  # integers parsed per compiled call (16 MiB of uint32 scratch)
 PAGE = mmap.PAGESIZE
 
-REQUIRED_NODE_FIELDS = ("type", "name", "id", "self_size", "edge_count")
+REQUIRED_NODE_FIELDS = ("type", "name", "id", "edge_count")
 REQUIRED_EDGE_FIELDS = ("type", "name_or_index", "to_node")
 
 
@@ -356,8 +356,10 @@ def _parse_graph_array(p, key, pos, shape, arrays):
         n, width, fields = shape["N"], shape["nf"], shape["node_fields"]
         cols = {
             "type": np.empty(n, np.uint8), "name": np.empty(n, np.uint32), "id": np.empty(n, np.uint32),
-            "self_size": np.empty(n, np.uint32), "edge_count": np.empty(n, np.uint32),
+            "edge_count": np.empty(n, np.uint32),
         }
+        # Without a self_size field (DevTools' flag-only test vectors) every size is 0.
+        cols["self_size"] = np.empty(n, np.uint32) if "self_size" in fields else np.zeros(n, np.uint32)
         if "detachedness" in fields:
             cols["detachedness"] = np.empty(n, np.uint8)
         if "trace_node_id" in fields:
@@ -402,6 +404,8 @@ def _parse_graph_array(p, key, pos, shape, arrays):
 
     columns = {}
     for name, col in cols.items():
+        if name not in fields:
+            continue
         idx = fields.index(name)
         if name == "type":
             columns[idx] = store_type(col)

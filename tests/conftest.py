@@ -1,0 +1,203 @@
+"""Shared fixtures for heaptui's tests.
+
+The parity tests compare heaptui's numbers with Chrome DevTools' own heap
+snapshot code, which the npm package ``heap-snapshot-toolkit`` (pinned below)
+runs headless under Node. Everything generated lives in ``tests/.work``
+(gitignored): the npm install in ``tests/.work/npm`` and the scenario snapshots
+in ``tests/.work/snapshots``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+TESTS_DIR = REPO_ROOT / "tests"
+WORK_DIR = TESTS_DIR / ".work"
+NPM_DIR = WORK_DIR / "npm"
+SNAPSHOT_DIR = WORK_DIR / "snapshots"
+PARITY_DIR = TESTS_DIR / "parity"
+SCENARIO_DIR = PARITY_DIR / "scenarios"
+DEVTOOLS_DUMP = PARITY_DIR / "devtools_dump.mjs"
+
+TOOLKIT_PACKAGE = "heap-snapshot-toolkit"
+TOOLKIT_VERSION = "1.1.3"
+
+NPM_INSTALL_TIMEOUT = 600
+SCENARIO_TIMEOUT = 180
+DUMP_TIMEOUT = 600
+HEAPTUI_TIMEOUT = 600
+
+
+def scenario_names() -> list[str]:
+    """Names of the parity scenarios (``tests/parity/scenarios/<name>.js``), sorted."""
+    return sorted(p.stem for p in SCENARIO_DIR.glob("*.js"))
+
+
+def _require_tool(name: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(
+            f"`{name}` was not found on PATH. The parity tests need Node.js (>= 18) and npm "
+            f"to run Chrome DevTools' heap snapshot code ({TOOLKIT_PACKAGE}@{TOOLKIT_VERSION}).",
+            pytrace=False,
+        )
+    return path
+
+
+def _installed_toolkit_version(prefix: Path) -> str | None:
+    package_json = prefix / "node_modules" / TOOLKIT_PACKAGE / "package.json"
+    try:
+        return json.loads(package_json.read_text(encoding="utf-8")).get("version")
+    except (OSError, ValueError):
+        return None
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path):
+    """Inter-process lock (no-op where fcntl is unavailable)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as fh:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - non-POSIX
+            yield
+            return
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _tail(text: str | bytes | None, limit: int = 4000) -> str:
+    if text is None:
+        return ""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "backslashreplace")
+    return text if len(text) <= limit else "...\n" + text[-limit:]
+
+
+@pytest.fixture(scope="session")
+def toolkit_dir() -> Path:
+    """Directory whose node_modules holds heap-snapshot-toolkit at exactly TOOLKIT_VERSION."""
+    _require_tool("node")
+    npm = _require_tool("npm")
+    with _file_lock(WORK_DIR / "npm.lock"):
+        if _installed_toolkit_version(NPM_DIR) != TOOLKIT_VERSION:
+            NPM_DIR.mkdir(parents=True, exist_ok=True)
+            cmd = [
+                npm, "install", "--no-save", "--no-audit", "--no-fund",
+                "--prefix", str(NPM_DIR), f"{TOOLKIT_PACKAGE}@{TOOLKIT_VERSION}",
+            ]
+            try:
+                proc = subprocess.run(
+                    cmd, capture_output=True, text=True, timeout=NPM_INSTALL_TIMEOUT, cwd=NPM_DIR
+                )
+            except subprocess.TimeoutExpired as exc:
+                pytest.fail(
+                    f"`{' '.join(cmd)}` timed out after {NPM_INSTALL_TIMEOUT}s\n{_tail(exc.stderr)}",
+                    pytrace=False,
+                )
+            if proc.returncode != 0:
+                pytest.fail(
+                    f"`{' '.join(cmd)}` failed with exit code {proc.returncode}\n"
+                    f"stdout:\n{_tail(proc.stdout)}\nstderr:\n{_tail(proc.stderr)}",
+                    pytrace=False,
+                )
+            found = _installed_toolkit_version(NPM_DIR)
+            if found != TOOLKIT_VERSION:
+                pytest.fail(
+                    f"after npm install, {NPM_DIR}/node_modules/{TOOLKIT_PACKAGE} has version "
+                    f"{found!r}, expected {TOOLKIT_VERSION}",
+                    pytrace=False,
+                )
+    return NPM_DIR
+
+
+def _generate_snapshot(node: str, script: Path, out: Path) -> None:
+    part = out.with_name(out.name + ".part")
+    part.unlink(missing_ok=True)
+    try:
+        proc = subprocess.run(
+            [node, str(script), str(part)],
+            capture_output=True, text=True, timeout=SCENARIO_TIMEOUT, cwd=SCENARIO_DIR,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise RuntimeError(f"scenario {script.name} timed out after {SCENARIO_TIMEOUT}s\n{_tail(exc.stderr)}")
+    if proc.returncode != 0:
+        raise RuntimeError(
+            f"scenario {script.name} failed with exit code {proc.returncode}\n"
+            f"stdout:\n{_tail(proc.stdout)}\nstderr:\n{_tail(proc.stderr)}"
+        )
+    if not part.is_file() or part.stat().st_size == 0:
+        raise RuntimeError(f"scenario {script.name} exited 0 but wrote no snapshot to {part}")
+    os.replace(part, out)
+
+
+@pytest.fixture(scope="session")
+def parity_snapshots() -> dict[str, Path]:
+    """Run every scenario script once per session; {scenario name: .heapsnapshot path}."""
+    node = _require_tool("node")
+    names = scenario_names()
+    if not names:
+        pytest.fail(f"no scenario scripts found in {SCENARIO_DIR}", pytrace=False)
+    SNAPSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    paths = {name: SNAPSHOT_DIR / f"{name}.heapsnapshot" for name in names}
+    workers = max(1, min(4, os.cpu_count() or 1))
+    errors = []
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {
+            name: pool.submit(_generate_snapshot, node, SCENARIO_DIR / f"{name}.js", paths[name])
+            for name in names
+        }
+        for name, fut in futures.items():
+            try:
+                fut.result()
+            except Exception as exc:  # collect all failures, report together
+                errors.append(f"[{name}] {exc}")
+    if errors:
+        pytest.fail("could not generate parity snapshots:\n" + "\n".join(errors), pytrace=False)
+    return paths
+
+
+def run_devtools_dump(toolkit_dir: Path, path: Path) -> dict:
+    """Run DevTools' code on a snapshot (tests/parity/devtools_dump.mjs) and return its JSON document:
+    {"toolkit", "statistics", "summary": [...], "nodes": [...]}."""
+    env = dict(os.environ, HEAPTUI_TOOLKIT_DIR=str(toolkit_dir))
+    cmd = [_require_tool("node"), str(DEVTOOLS_DUMP), str(path)]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, timeout=DUMP_TIMEOUT, env=env)
+    except subprocess.TimeoutExpired as exc:
+        pytest.fail(f"devtools_dump timed out after {DUMP_TIMEOUT}s on {path}\n{_tail(exc.stderr)}", pytrace=False)
+    if proc.returncode != 0:
+        pytest.fail(
+            f"devtools_dump failed on {path} with exit code {proc.returncode}\n{_tail(proc.stderr)}",
+            pytrace=False,
+        )
+    try:
+        return json.loads(proc.stdout)
+    except ValueError as exc:
+        pytest.fail(f"devtools_dump printed invalid JSON for {path}: {exc}", pytrace=False)
+
+
+def run_heaptui(*args: str) -> subprocess.CompletedProcess:
+    """Run ``python -m heaptui ARGS`` from the repository root and capture its output (text)."""
+    return subprocess.run(
+        [sys.executable, "-m", "heaptui", *map(str, args)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="backslashreplace",
+        timeout=HEAPTUI_TIMEOUT,
+    )
