@@ -201,3 +201,10 @@ def run_heaptui(*args: str) -> subprocess.CompletedProcess:
         errors="backslashreplace",
         timeout=HEAPTUI_TIMEOUT,
     )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_index_cache(tmp_path_factory):
+    """Keep the tests' index cache out of the user's ~/.cache (subprocesses inherit it)."""
+    os.environ["HEAPTUI_CACHE_DIR"] = str(tmp_path_factory.mktemp("index-cache"))
+    yield

@@ -210,6 +210,9 @@ def run_child(tool: str, cmd: list[str], *, stdout_path: str | None, timeout: fl
             err.seek(0)
             stderr = err.read().decode("utf-8", "backslashreplace")
             r.stderr_tail = stderr[-1500:]
+            m = re.search(r"^.*(?:FATAL ERROR|Traceback|Error:|error:|Killed).*$", stderr, re.M)
+            if m:
+                r.extra["error_line"] = m.group(0).strip()[:300]
             if capture_stdout:
                 out.seek(0)
                 r.stdout = out.read().decode("utf-8", "backslashreplace")
@@ -411,7 +414,11 @@ def build_notes(results: list[dict]) -> list[str]:
         for key in ("heaptui", "reopen1", "reopen2", "devtools"):
             r = runs.get(key)
             if r is not None and not r.ok and r.status != "not run":
-                tail = r.stderr_tail.strip().splitlines()[-3:]
+                lines = [ln for ln in r.stderr_tail.strip().splitlines() if ln.strip()]
+                key_lines = [ln for ln in lines if re.search(r"FATAL|Error|error:|Killed", ln)]
+                tail = key_lines[-2:] or lines[-3:]
+                if r.extra.get("error_line") and r.extra["error_line"] not in tail:
+                    tail = [r.extra["error_line"]] + tail[-1:]
                 notes.append(f"- {res['file']}: {r.tool} failed ({r.status})" +
                              (": `" + " / ".join(t.strip() for t in tail)[:400] + "`" if tail else ""))
         if dt and dt.ok and dt.extra:

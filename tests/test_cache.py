@@ -1,0 +1,149 @@
+"""The index cache: reused when the file is the same, never when it changed, rebuilt when damaged."""
+import json
+import os
+import stat
+
+import numpy as np
+import pytest
+
+from heaptui.snapshot import IndexCache, open_snapshot
+from snapbuilder import Builder
+
+
+def make(path, extra_size=0, name="A"):
+    b = Builder()
+    b.node("synthetic", "")
+    w = b.node("object", "Window", 10)
+    a = b.node("object", name, 20 + extra_size)
+    s = b.node("string", "some secret text", 32)
+    b.edge(0, "shortcut", "w", w)
+    b.edge(w, "property", "a", a)
+    b.edge(a, "property", "s", s)
+    return b.write(path)
+
+
+def summary(snap):
+    return [(r.name, r.count, r.self_size, r.retained_size, r.distance) for r in snap.classes()]
+
+
+@pytest.fixture
+def cache(tmp_path):
+    return IndexCache(str(tmp_path / "cache"))
+
+
+def test_second_open_comes_from_cache(tmp_path, cache):
+    p = make(tmp_path / "a.heapsnapshot")
+    first = open_snapshot(p, cache=cache)
+    assert not first.from_cache and first.cache_entry
+    second = open_snapshot(p, cache=cache)
+    assert second.from_cache
+    assert summary(first) == summary(second)
+    assert second.statistics() == first.statistics()
+    assert second.node(2).as_json() == first.node(2).as_json()
+    assert [e.label for e in second.retaining_path(3)] == [e.label for e in first.retaining_path(3)]
+    assert second.find_id(5) == first.find_id(5)
+
+
+def test_entries_are_private(tmp_path, cache):
+    p = make(tmp_path / "a.heapsnapshot")
+    entry = open_snapshot(p, cache=cache).cache_entry
+    assert stat.S_IMODE(os.stat(entry).st_mode) == 0o700
+    for name in os.listdir(entry):
+        assert stat.S_IMODE(os.stat(os.path.join(entry, name)).st_mode) == 0o600
+
+
+def test_changed_file_is_reindexed(tmp_path, cache):
+    p = make(tmp_path / "a.heapsnapshot")
+    open_snapshot(p, cache=cache)
+    make(p, extra_size=1000)
+    again = open_snapshot(p, cache=cache)
+    assert not again.from_cache
+    assert dict((r[0], r[2]) for r in summary(again))["A"] == 1020
+
+
+def test_replaced_file_with_same_size_and_mtime_is_reindexed(tmp_path, cache):
+    p = make(tmp_path / "a.heapsnapshot", name="A")
+    st = os.stat(p)
+    open_snapshot(p, cache=cache)
+    q = make(tmp_path / "b.heapsnapshot", name="B")
+    os.replace(q, p)
+    os.utime(p, ns=(st.st_atime_ns, st.st_mtime_ns))
+    again = open_snapshot(p, cache=cache)
+    assert not again.from_cache
+    assert "B" in dict((r[0], r) for r in summary(again))
+
+
+def test_truncated_file_is_not_served_from_cache(tmp_path, cache):
+    p = make(tmp_path / "a.heapsnapshot")
+    open_snapshot(p, cache=cache)
+    data = p.read_bytes()
+    p.write_bytes(data[:len(data) // 2])
+    from heaptui.snapshot import SnapshotError
+    with pytest.raises(SnapshotError):
+        open_snapshot(p, cache=cache)
+
+
+@pytest.mark.parametrize("damage", ["manifest", "array", "shape", "missing", "strings"])
+def test_damaged_entry_is_rebuilt(tmp_path, cache, damage):
+    p = make(tmp_path / "a.heapsnapshot")
+    first = open_snapshot(p, cache=cache)
+    entry = first.cache_entry
+    if damage == "manifest":
+        with open(os.path.join(entry, "manifest.json"), "w") as f:
+            f.write("{not json")
+    elif damage == "array":
+        with open(os.path.join(entry, "retained.npy"), "r+b") as f:
+            f.truncate(20)
+    elif damage == "shape":
+        np.save(os.path.join(entry, "distance.npy"), np.zeros(2, np.int32))
+    elif damage == "missing":
+        os.unlink(os.path.join(entry, "idom.npy"))
+    elif damage == "strings":
+        np.save(os.path.join(entry, "strings_blob.npy"), np.zeros(1, np.uint8))
+    again = open_snapshot(p, cache=cache)
+    assert not again.from_cache
+    assert summary(again) == summary(first)
+    assert open_snapshot(p, cache=cache).from_cache
+
+
+def test_read_only_cache_falls_back_beside_the_file(tmp_path):
+    if os.geteuid() == 0:
+        # root ignores permission bits: make the cache root a file instead, which nobody can write into
+        blocked = tmp_path / "blocked"
+        blocked.write_text("")
+        cache = IndexCache(str(blocked / "cache"))
+    else:
+        ro = tmp_path / "ro"
+        ro.mkdir(mode=0o500)
+        cache = IndexCache(str(ro / "cache"))
+    p = make(tmp_path / "a.heapsnapshot")
+    first = open_snapshot(p, cache=cache)
+    assert first.cache_entry.startswith(str(tmp_path / ".heaptui-index"))
+    assert open_snapshot(p, cache=cache).from_cache
+
+
+def test_nowhere_writable_still_works(tmp_path):
+    blocked = tmp_path / "blocked"
+    blocked.write_text("")
+    cache = IndexCache(str(blocked / "cache"))
+    d = tmp_path / "data"
+    d.mkdir()
+    p = make(d / "a.heapsnapshot")
+    (d / ".heaptui-index").write_text("")  # a file where the fallback directory would go
+    snap = open_snapshot(p, cache=cache)
+    assert snap.cache_entry is None and not snap.from_cache
+    assert summary(snap)
+
+
+def test_cli_no_cache_neither_reads_nor_writes(tmp_path):
+    import subprocess
+    import sys
+    p = make(tmp_path / "a.heapsnapshot")
+    env = dict(os.environ, HEAPTUI_CACHE_DIR=str(tmp_path / "c"))
+    run = lambda *a: subprocess.run([sys.executable, "-m", "heaptui", *a], env=env,
+                                    capture_output=True, text=True, timeout=120)
+    r = run("summary", str(p), "--json", "--no-cache")
+    assert r.returncode == 0 and not (tmp_path / "c").exists()
+    r = run("summary", str(p), "--json")
+    assert r.returncode == 0 and len(os.listdir(tmp_path / "c")) == 1
+    assert json.loads(r.stdout) == json.loads(run("summary", str(p), "--json").stdout)
