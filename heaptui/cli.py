@@ -112,10 +112,25 @@ def cmd_summary(args):
 def cmd_nodes(args):
     snap = open_with_progress(args.file, args.no_cache)
     out = sys.stdout
-    dumps = json.dumps
-    for v in range(snap.node_count):
-        out.write(dumps(snap.node(v).as_json(), ensure_ascii=False))
-        out.write("\n")
+    quoted = {}
+
+    def q(s):
+        r = quoted.get(s)
+        if r is None:
+            r = json.dumps(s, ensure_ascii=False)
+            if len(quoted) < 200000:
+                quoted[s] = r
+        return r
+
+    step = 65536
+    for lo in range(0, snap.node_count, step):
+        c = snap.node_columns(lo, min(lo + step, snap.node_count))
+        lines = [f'{{"id": {i}, "type": {q(t)}, "name": {q(n)}, "class": {q(k)}, "self_size": {s}, '
+                 f'"retained_size": {r}, "distance": {d}, "dominator": {m}}}\n'
+                 for i, t, n, k, s, r, d, m in zip(c["id"], c["type"], c["name"], c["class"],
+                                                   c["self_size"], c["retained_size"], c["distance"],
+                                                   c["dominator"])]
+        out.write("".join(lines))
     return 0
 
 

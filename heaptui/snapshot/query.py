@@ -116,6 +116,36 @@ class SnapshotQuery:
             retained_size=int(h.retained[v]), distance=int(h.distance[v]),
             dominator_id=int(h.node_id[h.idom[v]]))
 
+    def node_columns(self, lo, hi):
+        """Columns of NodeInfo for ordinals lo..hi-1 as Python lists (fast bulk export)."""
+        h = self.heap
+        types = h.node_type[lo:hi]
+        names = h.node_name[lo:hi]
+        special = {h.node_types["concatenated string"]}
+        obj_type, object_name = h.node_types["object"], h.strings.find("Object")
+        raw_cache = {}
+        out_names = []
+        for k, (t, n) in enumerate(zip(types.tolist(), names.tolist())):
+            if t in special or (t == obj_type and n == object_name):
+                out_names.append(self.display_name(lo + k))
+                continue
+            s = raw_cache.get(n)
+            if s is None:
+                s = raw_cache[n] = h.strings[n]
+            out_names.append(s)
+        type_names = h.node_type_names
+        class_names = h.class_names
+        return {
+            "id": h.node_id[lo:hi].tolist(),
+            "type": [type_names[t] for t in types.tolist()],
+            "name": out_names,
+            "class": [class_names[c] for c in h.class_id[lo:hi].tolist()],
+            "self_size": h.self_size[lo:hi].tolist(),
+            "retained_size": h.retained[lo:hi].tolist(),
+            "distance": h.distance[lo:hi].tolist(),
+            "dominator": h.node_id[h.idom[lo:hi]].tolist(),
+        }
+
     def display_name(self, v):
         """DevTools' node name(): cons strings rebuilt, plain objects as a `{a, b, …}` preview."""
         h = self.heap
