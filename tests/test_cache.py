@@ -147,3 +147,14 @@ def test_cli_no_cache_neither_reads_nor_writes(tmp_path):
     r = run("summary", str(p), "--json")
     assert r.returncode == 0 and len(os.listdir(tmp_path / "c")) == 1
     assert json.loads(r.stdout) == json.loads(run("summary", str(p), "--json").stdout)
+
+
+def test_retainer_index_is_added_to_the_entry_when_first_built(tmp_path, cache):
+    p = make(tmp_path / "a.heapsnapshot")
+    first = open_snapshot(p, cache=cache)
+    assert not os.path.exists(os.path.join(first.cache_entry, "ret_edge.npy"))
+    names = [e.label for e in first.retainers(2)]
+    assert os.path.exists(os.path.join(first.cache_entry, "ret_edge.npy"))
+    again = open_snapshot(p, cache=cache)
+    assert again.from_cache and again.heap.ret_first is not None
+    assert [e.label for e in again.retainers(2)] == names == [".a"]

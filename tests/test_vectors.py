@@ -51,8 +51,9 @@ def test_a1_mock_snapshot(tmp_path):
     assert list(h.idom) == [0, 0, 0, 0, 2, 3]
     assert list(h.retained) == [20, 2, 8, 10, 5, 6]
     # dominatedNodes [21,14,7,28,35] and firstDominatedNodeIndex [0,3,3,4,5,5,5], as ordinals
-    assert list(h.dom_children) == [3, 2, 1, 4, 5]
-    assert list(h.dom_first) == [0, 3, 3, 4, 5, 5, 5]
+    dom_first, dom_children = h.dominated_children()
+    assert list(dom_children) == [3, 2, 1, 4, 5]
+    assert list(dom_first) == [0, 3, 3, 4, 5, 5, 5]
     assert list(h.distance) == [BASE, 1, 1, 2, 2, 3]
     rows = classes_by_name(s)
     for name, count, self_size, retained in [("A", 1, 2, 2), ("B", 1, 3, 8), ("C", 1, 4, 10),

@@ -33,15 +33,19 @@ def open_snapshot(path, progress=None, use_cache=True, cache=None) -> Snapshot:
         raise SnapshotError(f"{path}: is a directory, not a snapshot file")
     cache = cache if cache is not None else (IndexCache() if use_cache else None)
     if cache is not None:
-        heap = cache.load(path)
+        heap, entry = cache.load(path)
         if heap is not None:
-            return Snapshot(heap, path, from_cache=True)
+            if heap.ret_first is None:
+                heap.persist = lambda arrays: cache.add_arrays(entry, arrays)
+            return Snapshot(heap, path, from_cache=True, cache_entry=entry)
     heap = HeapSnapshot.build(load(path, progress), progress)
     entry = None
     if cache is not None:
         if progress:
             progress("saving index", 0, 1)
         entry = cache.save(path, heap)
+        if entry is not None:
+            heap.persist = lambda arrays: cache.add_arrays(entry, arrays)
     return Snapshot(heap, path, from_cache=False, cache_entry=entry)
 
 

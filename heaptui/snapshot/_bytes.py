@@ -231,3 +231,14 @@ def compact_strings(blob, offsets, new_lengths, changed):
         out += length
     offsets[count] = out
     return out
+
+
+@njit(cache=True, nogil=True)
+def max_string_name(edge_type, edge_name, numeric_a, numeric_b):
+    """Largest name of the edges whose names are string ids (not element/hidden slot numbers)."""
+    best = -1
+    for e in range(edge_type.shape[0]):
+        t = edge_type[e]
+        if t != numeric_a and t != numeric_b and edge_name[e] > best:
+            best = edge_name[e]
+    return best

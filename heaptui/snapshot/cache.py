@@ -20,14 +20,14 @@ import numpy as np
 from .model import HeapSnapshot, Statistics, TypeCodes
 from .strings import StringTable
 
-FORMAT = 3
+FORMAT = 4
 KEEP_ENTRIES = 8
 DIGEST_BYTES = 1 << 20
 
 ARRAYS = (
     "node_type", "node_name", "node_id", "self_size", "first_edge", "edge_type", "edge_name",
-    "edge_to", "ret_first", "ret_edge", "idom", "retained", "distance", "class_id", "class_index",
-    "flags", "dom_first", "dom_children", "loc_nodes", "loc_rows", "locations", "node_trace",
+    "edge_to", "idom", "retained", "distance", "class_id",
+    "flags", "loc_nodes", "loc_rows", "locations", "node_trace",
     "samples", "trace_function_infos", "class_count", "class_shallow", "class_distance",
     "class_first", "class_retained", "class_visible",
 )
@@ -38,8 +38,10 @@ SCALARS = (
 )
 # Arrays whose length must be node_count, edge_count, ... (checked when an entry is opened).
 NODE_ARRAYS = ("node_type", "node_name", "node_id", "self_size", "idom", "retained", "distance",
-               "class_id", "class_index", "flags")
-EDGE_ARRAYS = ("edge_type", "edge_name", "edge_to", "ret_edge")
+               "class_id", "flags")
+EDGE_ARRAYS = ("edge_type", "edge_name", "edge_to")
+# Built on first use, saved when present, checked when found.
+OPTIONAL = ("ret_first", "ret_edge")
 
 
 def default_root():
@@ -78,16 +80,32 @@ class IndexCache:
         yield os.path.join(here, ".heaptui-index", self._entry_name(path))
 
     def load(self, path):
-        """The cached HeapSnapshot for this file, or None (absent, stale or unreadable)."""
+        """(HeapSnapshot, entry directory) from the cache for this file, or (None, None)."""
         try:
             key = file_key(path)
         except OSError:
-            return None
+            return None, None
         for entry in self._candidates(path):
             heap = _read_entry(entry, key)
             if heap is not None:
-                return heap
-        return None
+                return heap, entry
+        return None, None
+
+    @staticmethod
+    def add_arrays(entry, arrays):
+        """Adds arrays computed later (the retainer index) to an entry; best effort."""
+        try:
+            for name, array in arrays.items():
+                fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npy", dir=entry)
+                try:
+                    with os.fdopen(fd, "wb") as f:
+                        np.save(f, np.ascontiguousarray(array), allow_pickle=False)
+                    os.replace(tmp, os.path.join(entry, name + ".npy"))
+                except BaseException:
+                    os.unlink(tmp)
+                    raise
+        except OSError:
+            pass
 
     def save(self, path, heap):
         """Writes the entry; returns its directory, or None when no location is writable."""
@@ -118,6 +136,14 @@ def _read_entry(entry, key):
             setattr(heap, name, np.load(os.path.join(entry, name + ".npy"), mmap_mode="r"))
         det = os.path.join(entry, "detachedness.npy")
         heap.detachedness = np.load(det, mmap_mode="r") if os.path.exists(det) else None
+        for name in OPTIONAL:
+            f = os.path.join(entry, name + ".npy")
+            setattr(heap, name, np.load(f, mmap_mode="r") if os.path.exists(f) else None)
+        if (heap.ret_first is None) != (heap.ret_edge is None):
+            raise ValueError("retainers")
+        if heap.ret_first is not None and (heap.ret_first.shape != (heap.node_count + 1,)
+                                           or heap.ret_edge.shape != (heap.edge_count,)):
+            raise ValueError("retainers")
         blob = np.load(os.path.join(entry, "strings_blob.npy"), mmap_mode="r")
         offsets = np.load(os.path.join(entry, "strings_offsets.npy"), mmap_mode="r")
         heap.strings = StringTable(blob, offsets)
@@ -139,7 +165,7 @@ def _check_shapes(heap, offsets):
     for name in EDGE_ARRAYS:
         if getattr(heap, name).shape != (e,):
             raise ValueError(name)
-    for name in ("first_edge", "ret_first", "dom_first"):
+    for name in ("first_edge",):
         if getattr(heap, name).shape != (n + 1,):
             raise ValueError(name)
     classes = len(heap.class_names)
@@ -165,6 +191,9 @@ def _write_entry(entry, key, heap):
             _save(tmp, name, getattr(heap, name))
         if heap.detachedness is not None:
             _save(tmp, "detachedness", heap.detachedness)
+        for name in OPTIONAL:
+            if getattr(heap, name, None) is not None:
+                _save(tmp, name, getattr(heap, name))
         blob, offsets = heap.strings.flattened()
         _save(tmp, "strings_blob", np.frombuffer(blob, dtype=np.uint8) if not isinstance(blob, np.ndarray) else blob)
         _save(tmp, "strings_offsets", offsets)

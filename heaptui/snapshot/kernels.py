@@ -6,7 +6,8 @@ DevTools' result depends on visiting order (DFS order in Lengauer-Tarjan, BFS qu
 the fill order of the retainer and dominated-children lists), these loops keep that order exactly.
 """
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.typed import Dict
 
 NO_DISTANCE = -5
 BASE_SYSTEM_DISTANCE = 100000000
@@ -160,11 +161,13 @@ def mark_queryable(root, first_edge, edge_to, edge_type, node_type, synthetic_ty
     """DevTools' markQueriableHeapObjects (the 'user object reachable from window' flag)."""
     n = first_edge.shape[0] - 1
     flag = np.zeros(n, dtype=np.uint8)
-    stack = np.empty(first_edge[n] + n + 1, dtype=np.uint32)
+    stack = np.empty(1 << 16, dtype=np.uint32)
     sp = 0
     for e in range(first_edge[root], first_edge[root + 1]):
         c = edge_to[e]
         if node_type[c] != synthetic_type:
+            if sp >= stack.shape[0]:
+                stack = _grow(stack)
             stack[sp] = c
             sp += 1
     while sp > 0:
@@ -180,6 +183,8 @@ def mark_queryable(root, first_edge, edge_to, edge_type, node_type, synthetic_ty
             t = edge_type[e]
             if t == hidden_etype or t == internal_etype or t == weak_etype:
                 continue
+            if sp >= stack.shape[0]:
+                stack = _grow(stack)
             stack[sp] = c
             sp += 1
     return flag
@@ -262,8 +267,16 @@ def redistribute_shallow_sizes(self_size, ownable, root, node_type, synthetic_ty
     return out
 
 
+UNLINKED = np.uint32(0x80000000)
+PARENT_MASK = np.uint32(0x7FFFFFFF)
+
+
 @njit(cache=True, nogil=True)
-def _lt_dfs(start, parent, semi, vertex, label, next_edge, first_edge, edge_to, essential, n):
+def _lt_dfs(start, anc, semi, vertex, label, next_edge, first_edge, edge_to, essential, n):
+    """Iterative DFS numbering over essential edges, in file order (DevTools' dfs()).
+
+    anc[w] holds w's DFS parent with the UNLINKED bit set until LT links w into its forest.
+    """
     ro = start - 1
     next_edge[ro] = first_edge[ro]
     v = start
@@ -273,7 +286,7 @@ def _lt_dfs(start, parent, semi, vertex, label, next_edge, first_edge, edge_to, 
             semi[v] = n
             vertex[n] = v
             label[v] = v
-        v_next = parent[v]
+        v_next = np.int64(anc[v] & PARENT_MASK)
         vo = v - 1
         end = first_edge[vo + 1]
         while next_edge[vo] < end:
@@ -281,7 +294,7 @@ def _lt_dfs(start, parent, semi, vertex, label, next_edge, first_edge, edge_to, 
             if essential[e]:
                 w = edge_to[e] + 1
                 if semi[w] == 0:
-                    parent[w] = v
+                    anc[w] = np.uint32(v) | UNLINKED
                     next_edge[w - 1] = first_edge[w - 1]
                     v_next = w
                     break
@@ -312,42 +325,53 @@ def essential_predecessors(first_edge, edge_to, essential):
 
 
 @njit(cache=True, nogil=True)
-def dominators(root, first_edge, edge_to, essential, pred_first, pred):
-    """Lengauer-Tarjan exactly as DevTools runs it, orphan rules included.
+def dfs_numbering(root, first_edge, edge_to, essential, pred_first):
+    """LT's first step as DevTools runs it: DFS over essential edges from the root, then from nodes
+    with only non-essential retainers, then every node still unnumbered, each hung under the root.
 
-    Returns (immediate dominator ordinal per node, ordinals in DFS order).
+    Returns (anc: DFS parents marked UNLINKED, semi: DFS numbers, vertex: number -> vertex, label, n).
     """
     nc = first_edge.shape[0] - 1
     size = nc + 1
-    parent = np.zeros(size, dtype=np.uint32)
-    ancestor = np.zeros(size, dtype=np.uint32)
+    anc = np.zeros(size, dtype=np.uint32)
     vertex = np.zeros(size, dtype=np.uint32)
     label = np.zeros(size, dtype=np.uint32)
     semi = np.zeros(size, dtype=np.uint32)
     # Scratch: the DFS edge cursors, later reused as the buckets' next links.
     scratch = np.zeros(size, dtype=np.uint32)
-    next_edge = scratch
     r = root + 1
-    n = _lt_dfs(r, parent, semi, vertex, label, next_edge, first_edge, edge_to, essential, 0)
+    anc[r] = UNLINKED
+    n = _lt_dfs(r, anc, semi, vertex, label, scratch, first_edge, edge_to, essential, 0)
     if n < nc:
         for v in range(1, nc + 1):
             if semi[v] == 0 and pred_first[v] == pred_first[v - 1]:
                 # Only weak retainers: a DFS root of its own, hung under the root.
-                parent[v] = r
-                n = _lt_dfs(v, parent, semi, vertex, label, next_edge, first_edge, edge_to, essential, n)
+                anc[v] = np.uint32(r) | UNLINKED
+                n = _lt_dfs(v, anc, semi, vertex, label, scratch, first_edge, edge_to, essential, n)
     if n < nc:
         for v in range(1, nc + 1):
             if semi[v] == 0:
-                parent[v] = r
+                anc[v] = np.uint32(r) | UNLINKED
                 n += 1
                 semi[v] = n
                 vertex[n] = v
                 label[v] = v
+    return anc, semi, vertex, label, n
+
+
+@njit(cache=True, nogil=True)
+def dominators(root, anc, semi, vertex, label, n, pred_first, pred):
+    """Lengauer-Tarjan's main loop (simple eval/link, as DevTools) after dfs_numbering.
+
+    Returns (immediate dominator ordinal per node, ordinals in DFS order).
+    """
+    nc = pred_first.shape[0] - 1
+    size = nc + 1
+    r = root + 1
     dom = np.zeros(size, dtype=np.uint32)
     # Buckets as singly linked lists; every vertex sits in at most one bucket at a time.
     bucket_head = np.zeros(size, dtype=np.uint32)
-    bucket_next = scratch
-    bucket_next[:] = 0
+    bucket_next = np.zeros(size, dtype=np.uint32)
     stack = np.empty(1024, dtype=np.uint32)
     for i in range(n, 1, -1):
         w = vertex[i]
@@ -357,53 +381,55 @@ def dominators(root, first_edge, edge_to, essential, pred_first, pred):
         if lo == hi:
             semi[w] = semi[r]
         for k in range(lo, hi):
-            v = pred[k] + 1
-            if ancestor[v] != 0:
-                # eval(v) with iterative path compression (inlined: this is the hot loop)
+            x = pred[k] + 1
+            if anc[x] & UNLINKED:
+                u = x
+            else:
+                # eval(x): iterative path compression, inlined because this is the hot loop
                 sp = 0
-                x = v
-                while ancestor[ancestor[x]] != 0:
+                y = x
+                while (anc[anc[y]] & UNLINKED) == 0:
                     sp += 1
                     if sp >= stack.shape[0]:
                         stack = _grow(stack)
-                    stack[sp] = x
-                    x = ancestor[x]
+                    stack[sp] = y
+                    y = anc[y]
                 while sp > 0:
-                    y = stack[sp]
+                    z = stack[sp]
                     sp -= 1
-                    if semi[label[ancestor[y]]] < semi[label[y]]:
-                        label[y] = label[ancestor[y]]
-                    ancestor[y] = ancestor[ancestor[y]]
-                u = label[v]
-            else:
-                u = v
+                    if semi[label[anc[z]]] < semi[label[z]]:
+                        label[z] = label[anc[z]]
+                    anc[z] = anc[anc[z]]
+                u = label[x]
             if semi[u] < semi[w]:
                 semi[w] = semi[u]
         b = vertex[semi[w]]
         bucket_next[w] = bucket_head[b]
         bucket_head[b] = w
-        p = parent[w]
-        ancestor[w] = p
+        p = np.int64(anc[w] & PARENT_MASK)
+        anc[w] = p  # link(parent, w)
         v = bucket_head[p]
         while v != 0:
-            if ancestor[v] != 0:
+            x = v
+            if anc[x] & UNLINKED:
+                u = x
+            else:
+                # eval(x): iterative path compression, inlined because this is the hot loop
                 sp = 0
-                x = v
-                while ancestor[ancestor[x]] != 0:
+                y = x
+                while (anc[anc[y]] & UNLINKED) == 0:
                     sp += 1
                     if sp >= stack.shape[0]:
                         stack = _grow(stack)
-                    stack[sp] = x
-                    x = ancestor[x]
+                    stack[sp] = y
+                    y = anc[y]
                 while sp > 0:
-                    y = stack[sp]
+                    z = stack[sp]
                     sp -= 1
-                    if semi[label[ancestor[y]]] < semi[label[y]]:
-                        label[y] = label[ancestor[y]]
-                    ancestor[y] = ancestor[ancestor[y]]
-                u = label[v]
-            else:
-                u = v
+                    if semi[label[anc[z]]] < semi[label[z]]:
+                        label[z] = label[anc[z]]
+                    anc[z] = anc[anc[z]]
+                u = label[x]
             dom[v] = u if semi[u] < semi[v] else p
             v = bucket_next[v]
         bucket_head[p] = 0
@@ -512,8 +538,8 @@ def _bfs(queue, qlen, dist, first_edge, edge_to, edge_type, edge_name, node_type
 
 
 @njit(cache=True, nogil=True)
-def distances(root, first_edge, edge_to, edge_type, edge_name, node_type, node_name, is_user_root,
-              weak_etype, internal_etype, element_etype, hidden_etype, hidden_type, array_type,
+def distances(root, first_edge, edge_to, edge_type, edge_name, node_type, node_name, synthetic_type,
+              dom_trees_name, weak_etype, internal_etype, element_etype, hidden_etype, hidden_type, array_type,
               native_context_name, sloppy_map_name, map_descriptors_name, md_name_int, wm_suffix,
               suffix_count):
     """DevTools' calculateDistances: BFS from user roots, then from the root for what is left."""
@@ -525,7 +551,8 @@ def distances(root, first_edge, edge_to, edge_type, edge_name, node_type, node_n
     qlen = 0
     for e in range(first_edge[root], first_edge[root + 1]):
         c = edge_to[e]
-        if is_user_root[c]:
+        # A user root: a child of the root that is not synthetic, or '(Document DOM trees)'.
+        if node_type[c] != synthetic_type or node_name[c] == dom_trees_name:
             dist[c] = 1
             queue[qlen] = c
             qlen += 1
@@ -543,27 +570,31 @@ def distances(root, first_edge, edge_to, edge_type, edge_name, node_type, node_n
 
 @njit(cache=True, nogil=True)
 def dominated_children(idom, root):
-    """Children lists of the dominator tree; each list in decreasing ordinal order, as DevTools has it."""
+    """Children lists of the dominator tree; each list in decreasing ordinal order, as DevTools has it.
+
+    Like DevTools, the first slot of each list counts down while the list fills from its end, so no
+    separate fill array is needed.
+    """
     n = idom.shape[0]
     first = np.zeros(n + 1, dtype=np.uint32)
     for v in range(n):
         if v != root:
             first[idom[v]] += 1
-    fill = np.empty(n, dtype=np.uint32)
+    children = np.empty(max(n - 1, 1), dtype=np.uint32)
     start = 0
     for i in range(n):
         c = first[i]
         first[i] = start
+        if c:
+            children[start] = c
         start += c
-        fill[i] = start
     first[n] = start
-    children = np.empty(max(n - 1, 0), dtype=np.uint32)
     for v in range(n):
         if v == root:
             continue
-        d = idom[v]
-        fill[d] -= 1
-        children[fill[d]] = v
+        base = first[idom[v]]
+        children[base] -= 1
+        children[base + children[base]] = v
     return first, children
 
 
@@ -574,9 +605,10 @@ def class_aggregates(class_id, class_count, self_size, dist, mask):
     shallow = np.zeros(class_count, dtype=np.int64)
     mind = np.full(class_count, 2147483647, dtype=np.int64)
     first = np.full(class_count, -1, dtype=np.int64)
+    all_nodes = mask.shape[0] == 0
     for v in range(class_id.shape[0]):
         s = self_size[v]
-        if s == 0 or not mask[v]:
+        if s == 0 or not (all_nodes or mask[v]):
             continue
         c = class_id[v]
         if first[c] < 0:
@@ -592,11 +624,12 @@ def class_aggregates(class_id, class_count, self_size, dist, mask):
 def class_retained(root, class_id, class_count, self_size, retained, dom_first, dom_children, mask):
     """Sum of retained sizes of each class's topmost instances on every dominator-tree path."""
     total = np.zeros(class_count, dtype=np.int64)
-    n = class_id.shape[0]
+    all_nodes = mask.shape[0] == 0
     is_open = np.zeros(class_count, dtype=np.uint8)
-    stack = np.empty(n + 1, dtype=np.uint32)
-    marks = np.empty(n + 1, dtype=np.int64)  # stack heights at which an opened class closes
-    opened = np.empty(n + 1, dtype=np.int64)
+    stack = np.empty(1 << 16, dtype=np.uint32)
+    # A class is open at most once at a time, so these need one slot per class.
+    marks = np.empty(class_count + 1, dtype=np.int64)  # stack heights at which an opened class closes
+    opened = np.empty(class_count + 1, dtype=np.int64)
     sp = 0
     mp = 0
     stack[sp] = root
@@ -607,13 +640,15 @@ def class_retained(root, class_id, class_count, self_size, retained, dom_first, 
         c = class_id[v]
         lo = dom_first[v]
         hi = dom_first[v + 1]
-        if not is_open[c] and mask[v] and self_size[v] != 0:
+        if not is_open[c] and (all_nodes or mask[v]) and self_size[v] != 0:
             total[c] += retained[v]
             if lo != hi:
                 is_open[c] = 1
                 marks[mp] = sp
                 opened[mp] = c
                 mp += 1
+        while sp + (hi - lo) >= stack.shape[0]:
+            stack = _grow(stack)
         for i in range(lo, hi):
             stack[sp] = dom_children[i]
             sp += 1
@@ -624,19 +659,17 @@ def class_retained(root, class_id, class_count, self_size, retained, dom_first, 
 
 
 @njit(cache=True, nogil=True)
-def plain_object_labels(plain, first_edge, edge_type, edge_name, property_etype, proto_name, fmt_len,
+def plain_object_labels(objects, first_edge, edge_type, edge_name, property_etype, proto_name, fmt_len,
                         max_len):
     """Per plain object: a hash of the property names its interface label keeps, and how many.
 
     The label rule is DevTools' inferInterfaceDefinitions: property edges except __proto__, in edge
     order, stopping once a further name would push the label past max_len characters.
     """
-    n = plain.shape[0]
-    hashes = np.zeros(n, dtype=np.uint64)
-    nprops = np.zeros(n, dtype=np.int32)
-    for v in range(n):
-        if not plain[v]:
-            continue
+    hashes = np.zeros(objects.shape[0], dtype=np.uint64)
+    nprops = np.zeros(objects.shape[0], dtype=np.int32)
+    for k_obj in range(objects.shape[0]):
+        v = objects[k_obj]
         length = 1
         h = np.uint64(14695981039346656037)
         k = 0
@@ -654,20 +687,18 @@ def plain_object_labels(plain, first_edge, edge_type, edge_name, property_etype,
             length += fl
             h = (h ^ np.uint64(name + 1)) * np.uint64(1099511628211)
             k += 1
-        hashes[v] = h
-        nprops[v] = k
+        hashes[k_obj] = h
+        nprops[k_obj] = k
     return hashes, nprops
 
 
 @njit(cache=True, nogil=True)
-def plain_object_property_sets(plain, first_edge, edge_type, edge_name, property_etype, rank):
+def plain_object_property_sets(objects, first_edge, edge_type, edge_name, property_etype, rank):
     """Per plain object: a hash of the sorted ranks of all its property names (its matching key)."""
-    n = plain.shape[0]
-    hashes = np.zeros(n, dtype=np.uint64)
+    hashes = np.zeros(objects.shape[0], dtype=np.uint64)
     buf = np.empty(64, dtype=np.int64)
-    for v in range(n):
-        if not plain[v]:
-            continue
+    for k_obj in range(objects.shape[0]):
+        v = objects[k_obj]
         k = 0
         for e in range(first_edge[v], first_edge[v + 1]):
             if edge_type[e] != property_etype:
@@ -682,12 +713,12 @@ def plain_object_property_sets(plain, first_edge, edge_type, edge_name, property
         h = np.uint64(1469598103934665603)
         for i in range(k):
             h = (h ^ np.uint64(part[i] + 1)) * np.uint64(1099511628211)
-        hashes[v] = h ^ np.uint64(k)
+        hashes[k_obj] = h ^ np.uint64(k)
     return hashes
 
 
 @njit(cache=True, nogil=True)
-def statistics(node_type, node_name, self_size, first_edge, edge_to, edge_type, edge_name, ret_first,
+def statistics(node_type, node_name, self_size, first_edge, edge_to, edge_type, edge_name, one_retainer,
                hidden_type, native_type, code_type, string_types, typed_array_name, array_name,
                internal_etype, elements_name):
     """DevTools' calculateStatistics: system, native, typed arrays, code, strings, JS arrays."""
@@ -717,7 +748,7 @@ def statistics(node_type, node_name, self_size, first_edge, edge_to, edge_type, 
                 if edge_type[e] != internal_etype or edge_name[e] != elements_name:
                     continue
                 c = edge_to[e]
-                if ret_first[c + 1] - ret_first[c] == 1:
+                if one_retainer[c]:
                     size += self_size[c]
                 break
             arrays += size
@@ -746,20 +777,123 @@ def map_descriptor_edge_names(node_type, node_name, first_edge, edge_type, edge_
 
 
 @njit(cache=True, nogil=True)
-def property_names_of(mask, first_edge, edge_type, edge_name, property_etype):
-    """All property-edge name ids out of the masked nodes (with repeats)."""
+def property_names_of(objects, first_edge, edge_type, edge_name, property_etype, string_count):
+    """Which strings name a property edge out of the given nodes (a byte per string)."""
+    used = np.zeros(string_count, dtype=np.uint8)
+    for k in range(objects.shape[0]):
+        v = objects[k]
+        for e in range(first_edge[v], first_edge[v + 1]):
+            if edge_type[e] == property_etype:
+                used[edge_name[e]] = 1
+    return used
+
+
+@njit(cache=True, nogil=True)
+def base_class_index(node_type, node_name, type_class, name_class):
+    """DevTools' calculateObjectNames: per node, the string id of its class name.
+
+    type_class[t] is the fixed class string for node type t, or -1 for types named by the node
+    (object, native), whose name id is mapped through name_class (tag names like '<div id=x>').
+    """
+    out = np.empty(node_type.shape[0], dtype=np.uint32)
+    for v in range(node_type.shape[0]):
+        c = type_class[node_type[v]]
+        out[v] = name_class[node_name[v]] if c < 0 else c
+    return out
+
+
+@njit(cache=True, nogil=True)
+def names_used_by(node_type, node_name, type_a, type_b, string_count):
+    used = np.zeros(string_count, dtype=np.uint8)
+    for v in range(node_type.shape[0]):
+        t = node_type[v]
+        if t == type_a or t == type_b:
+            used[node_name[v]] = 1
+    return used
+
+
+@njit(cache=True, nogil=True)
+def dense_ids(keys, skip, lut):
+    """First-appearance dense ids of keys (lut: key -> id, -1 unseen), for nodes where skip is 0."""
+    out = np.full(keys.shape[0], -1, dtype=np.int32)
     count = 0
-    for v in range(mask.shape[0]):
-        if mask[v]:
-            for e in range(first_edge[v], first_edge[v + 1]):
-                if edge_type[e] == property_etype:
-                    count += 1
-    out = np.empty(count, dtype=np.uint32)
-    k = 0
-    for v in range(mask.shape[0]):
-        if mask[v]:
-            for e in range(first_edge[v], first_edge[v + 1]):
-                if edge_type[e] == property_etype:
-                    out[k] = edge_name[e]
-                    k += 1
+    for v in range(keys.shape[0]):
+        if skip[v]:
+            continue
+        k = keys[v]
+        if lut[k] < 0:
+            lut[k] = count
+            count += 1
+        out[v] = lut[k]
+    return out, count
+
+
+@njit(cache=True, nogil=True)
+def single_retainer_targets(node_type, node_name, first_edge, edge_to, edge_type, edge_name,
+                            excluded_types, array_name, internal_etype, elements_name):
+    """For DevTools' JS-arrays statistic: which 'elements' stores (of Array objects) have exactly one
+    retainer. Returns a per-node byte: 1 = exactly one retainer (only set for such stores)."""
+    n = node_type.shape[0]
+    state = np.zeros(n, dtype=np.uint8)  # 0 not wanted, 1 wanted, 2 one retainer, 3 more
+    for v in range(n):
+        if node_name[v] != array_name:
+            continue
+        t = node_type[v]
+        skip = False
+        for k in range(excluded_types.shape[0]):
+            if t == excluded_types[k]:
+                skip = True
+        if skip:
+            continue
+        for e in range(first_edge[v], first_edge[v + 1]):
+            if edge_type[e] == internal_etype and edge_name[e] == elements_name:
+                state[edge_to[e]] = 1
+                break
+    for e in range(edge_to.shape[0]):
+        c = edge_to[e]
+        s = state[c]
+        if s == 1:
+            state[c] = 2
+        elif s == 2:
+            state[c] = 3
+    for v in range(n):
+        state[v] = 1 if state[v] == 2 else 0
+    return state
+
+
+LOCATION_KEY = types.UniTuple(types.int64, 4)
+
+
+@njit(cache=True, nogil=True)
+def located_class_ids(loc_nodes, loc_rows, locations, fields, sid_at, line_at, col_at, node_type,
+                      object_type, class_index, text_id, class_id, base):
+    """Class ids for objects with a constructor location: one per (script, line, column, class name)
+    in first-appearance order, numbered from `base`. Returns the first node of each new class."""
+    seen = Dict.empty(key_type=LOCATION_KEY, value_type=types.int64)
+    firsts = np.empty(64, dtype=np.uint32)
+    for k in range(loc_nodes.shape[0]):
+        v = loc_nodes[k]
+        if node_type[v] != object_type:
+            continue
+        r = np.int64(loc_rows[k]) * fields
+        key = (np.int64(locations[r + sid_at]), np.int64(locations[r + line_at]),
+               np.int64(locations[r + col_at]), np.int64(text_id[class_index[v]]))
+        c = seen.get(key, -1)
+        if c < 0:
+            c = len(seen)
+            seen[key] = c
+            if c >= firsts.shape[0]:
+                firsts = _grow(firsts)
+            firsts[c] = v
+        class_id[v] = base + c
+    return firsts[:len(seen)].copy()
+
+
+@njit(cache=True, nogil=True)
+def located_mask(loc_nodes, node_type, object_type, n):
+    out = np.zeros(n, dtype=np.uint8)
+    for k in range(loc_nodes.shape[0]):
+        v = loc_nodes[k]
+        if node_type[v] == object_type:
+            out[v] = 1
     return out

@@ -227,6 +227,21 @@ def _field_index(fields, name):
         return -1
 
 
+def _fixed_mmap_threshold():
+    """Large arrays come and go while indexing. glibc raises its mmap threshold after each large free,
+    so later mid-sized buffers land on the heap and stay resident after they are freed; a fixed
+    threshold keeps every buffer over 128 KiB in its own mapping, returned to the system when freed."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(-3, 128 * 1024)  # M_MMAP_THRESHOLD
+    except (OSError, AttributeError):
+        pass
+
+
+_fixed_mmap_threshold()
+
+
 def load(path, progress=None) -> RawSnapshot:
     """Parses the file at `path`; raises SnapshotError with a one-line reason on bad input."""
     path = os.fspath(path)
@@ -348,6 +363,8 @@ def _check_header(p, header):
         "nf": len(nf), "ef": len(ef), "node_fields": nf, "edge_fields": ef,
         "node_types": [str(t) for t in node_types], "edge_types": [str(t) for t in edge_types],
         "N": int(header["node_count"]), "E": int(header["edge_count"]),
+        # Allocation trace ids mean something only when the file has trace function infos.
+        "traced": bool(header.get("trace_function_count")),
     }
 
 
@@ -362,7 +379,7 @@ def _parse_graph_array(p, key, pos, shape, arrays):
         cols["self_size"] = np.empty(n, np.uint32) if "self_size" in fields else np.zeros(n, np.uint32)
         if "detachedness" in fields:
             cols["detachedness"] = np.empty(n, np.uint8)
-        if "trace_node_id" in fields:
+        if "trace_node_id" in fields and shape["traced"]:
             cols["trace_node_id"] = np.empty(n, np.uint32)
         type_limit = len(shape["node_types"])
     else:
@@ -437,11 +454,9 @@ def _assemble(p, header, shape, arrays) -> RawSnapshot:
     if n and int(nodes["name"].max()) >= nstr:
         p.fail(f"a node's name refers to string {int(nodes['name'].max())} of {nstr}")
     edge_types = shape["edge_types"]
-    numeric = [edge_types.index(t) for t in ("element", "hidden") if t in edge_types]
-    if e:
-        named = ~np.isin(edges["type"], numeric)
-        if named.any() and int(edges["name_or_index"][named].max()) >= nstr:
-            p.fail("an edge's name refers to a string past the end of the strings array")
+    numeric = [edge_types.index(t) if t in edge_types else 255 for t in ("element", "hidden")]
+    if e and _bytes.max_string_name(edges["type"], edges["name_or_index"], *numeric) >= nstr:
+        p.fail("an edge's name refers to a string past the end of the strings array")
     root_index = header.get("root_index", 0) or 0
     if not isinstance(root_index, int) or root_index % shape["nf"] or root_index // shape["nf"] >= n:
         p.fail(f"the snapshot's root_index {root_index!r} is not a node")

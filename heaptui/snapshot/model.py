@@ -61,6 +61,7 @@ class HeapSnapshot:
     """Arrays of one snapshot after DevTools' analysis. Node references are ordinals."""
 
     def __init__(self):
+        self.persist = None  # called with arrays computed after the index was saved
         self.strings: list = []
         self.class_names: list = []
         self.class_keys: list = []
@@ -79,7 +80,6 @@ class HeapSnapshot:
             ("essential edges", s._essential_edges),
             ("shallow sizes", s._shallow_sizes),
             ("dominators", s._dominators),
-            ("retainers", s._retainers),
             ("distances", s._distances),
             ("class names", s._class_names),
             ("classes", s._classes),
@@ -115,6 +115,7 @@ class HeapSnapshot:
         self.detachedness = raw.node_detachedness
         trace = raw.node_trace
         self.node_trace = trace if trace is not None and trace.any() else np.zeros(0, np.uint32)
+        self.ret_first = self.ret_edge = None
         self.locations = raw.locations
         self.location_fields = raw.location_fields
         self.samples = raw.samples
@@ -125,7 +126,7 @@ class HeapSnapshot:
 
     def _drop_scratch(self):
         for name in ("_essential", "_page", "_wm_table_id", "_wm_suffix", "_string_ids", "raw_self_size",
-                     "ret_src", "_is_user_root", "_is_dom_trees_root"):
+                     "ret_src"):
             if hasattr(self, name):
                 setattr(self, name, None)
 
@@ -143,8 +144,14 @@ class HeapSnapshot:
         return self.strings.append(text)
 
     # -- passes -------------------------------------------------------------------------------
-    def _retainers(self):
-        self.ret_first, self.ret_edge = K.build_retainers(self.first_edge, self.edge_to, self.node_count)
+    def retainer_index(self):
+        """(ret_first, ret_edge): incoming edges per node, in DevTools' order. Built on first use
+        (the Summary does not need it): 4 bytes per node and per edge."""
+        if getattr(self, "ret_first", None) is None:
+            self.ret_first, self.ret_edge = K.build_retainers(self.first_edge, self.edge_to, self.node_count)
+            if self.persist is not None:
+                self.persist({"ret_first": self.ret_first, "ret_edge": self.ret_edge})
+        return self.ret_first, self.ret_edge
 
     def _dom_state(self):
         if self.detachedness is None:
@@ -169,13 +176,12 @@ class HeapSnapshot:
         t = self.node_types
         synthetic = self.node_type == t["synthetic"]
         dom_trees = self.string_id("(Document DOM trees)")
-        self._is_dom_trees_root = synthetic & (self.node_name == dom_trees)
-        self._is_user_root = (~synthetic) | self._is_dom_trees_root
+        is_dom_trees_root = synthetic & (self.node_name == dom_trees)
         root_children = self.edge_to[self.first_edge[self.root]:self.first_edge[self.root + 1]]
-        self.has_user_roots = bool(self._is_user_root[root_children].any())
+        self.has_user_roots = bool(((~synthetic[root_children]) | is_dom_trees_root[root_children]).any())
         e = self.edge_types
         self._page = K.mark_page_owned(self.root, self.first_edge, self.edge_to, self.edge_type,
-                                       self._is_dom_trees_root, e["shortcut"], e["element"], e["weak"])
+                                       is_dom_trees_root, e["shortcut"], e["element"], e["weak"])
         queryable = K.mark_queryable(self.root, self.first_edge, self.edge_to, self.edge_type,
                                      self.node_type, t["synthetic"], e["hidden"], e["internal"], e["weak"])
         flags = queryable * np.uint8(K.FLAG_QUERYABLE) + self._page * np.uint8(K.FLAG_PAGE)
@@ -231,14 +237,13 @@ class HeapSnapshot:
 
     def _dominators(self):
         pred_first, pred = K.essential_predecessors(self.first_edge, self.edge_to, self._essential)
-        idom, order = K.dominators(self.root, self.first_edge, self.edge_to, self._essential,
-                                   pred_first, pred)
-        del pred_first, pred
+        numbering = K.dfs_numbering(self.root, self.first_edge, self.edge_to, self._essential, pred_first)
         self._essential = None
+        idom, order = K.dominators(self.root, *numbering, pred_first, pred)
+        del pred_first, pred, numbering
         self.retained = K.retained_sizes(idom, order, self.self_size)
         del order
         self.idom = idom
-        self.dom_first, self.dom_children = K.dominated_children(self.idom, self.root)
 
     def _distances(self):
         t, e = self.node_types, self.edge_types
@@ -257,52 +262,58 @@ class HeapSnapshot:
             md_int = np.full(len(self.strings), -1, dtype=np.int64)
         self.distance = K.distances(
             self.root, self.first_edge, self.edge_to, self.edge_type, self.edge_name, self.node_type,
-            self.node_name, self._is_user_root, e["weak"], e["internal"], e["element"], e["hidden"],
+            self.node_name, t["synthetic"], self.string_id("(Document DOM trees)"), e["weak"],
+            e["internal"], e["element"], e["hidden"],
             t["hidden"], t["array"], self.string_id("system / NativeContext"),
             self.string_id("sloppy_function_map"), md, md_int, self._wm_suffix, self._wm_pair_count)
 
     # -- class names --------------------------------------------------------------------------
     def _class_names(self):
         """DevTools' calculateObjectNames, then interface names for plain objects."""
+        self.class_index = self.base_class_index()
+        self.interface_definitions = self.infer_interface_definitions()
+        self._interface_name_ids = {}
+        self.apply_interface_definitions(self.interface_definitions, self.class_index)
+
+    def base_class_index(self):
+        """Class-name string per node before interface names (DevTools' calculateObjectNames)."""
         t = self.node_types
-        added = {}
+        added = getattr(self, "_class_strings", None)
+        if added is None:
+            added = self._class_strings = {}
 
         def index_for(text):
             if text not in added:
                 added[text] = self.add_string(text)
             return added[text]
 
-        fixed = {t["hidden"]: index_for("(system)"), t["code"]: index_for("(compiled code)"),
-                 t["closure"]: index_for("Function"), t["regexp"]: index_for("RegExp")}
-        cls = self.node_name.copy()
-        named = (self.node_type == t["object"]) | (self.node_type == t["native"])
+        name_class = np.arange(len(self.strings), dtype=np.int64)  # node names are all below this
+        type_class = np.full(256, -1, dtype=np.int64)
+        fixed = {"hidden": "(system)", "code": "(compiled code)", "closure": "Function", "regexp": "RegExp"}
         for code, name in enumerate(self.node_type_names):
-            if code in fixed:
-                cls[self.node_type == code] = fixed[code]
-            elif code not in (t["object"], t["native"]):
-                mask = self.node_type == code
-                if mask.any():
-                    cls[mask] = index_for("(" + name + ")")
-        used = np.zeros(len(self.strings), dtype=bool)
-        used[self.node_name[named]] = True
-        remap = {}
-        for i in np.nonzero(used)[0]:
+            if name in fixed:
+                type_class[code] = index_for(fixed[name])
+            elif name not in ("object", "native"):
+                type_class[code] = index_for("(" + name + ")")
+        used = K.names_used_by(self.node_type, self.node_name, t["object"], t["native"], len(self.strings))
+        ids = np.nonzero(used)[0]
+        file_ids = ids[ids < self.strings.file_count]
+        blob = self.strings.blob
+        blob = blob if isinstance(blob, np.ndarray) else np.frombuffer(blob, dtype=np.uint8)
+        first = blob[self.strings.offsets[file_ids].astype(np.int64)] if file_ids.size else file_ids
+        maybe_tags = np.concatenate([file_ids[(first == ord("<")) | (first == ord("D"))],
+                                     ids[ids >= self.strings.file_count]])
+        for i in maybe_tags:
             short = class_name_for_tag(self.strings[i])
             if short is not None:
-                remap[int(i)] = index_for(short)
-        if remap:
-            lut = np.arange(len(self.strings), dtype=np.uint32)
-            for old, new in remap.items():
-                lut[old] = new
-            cls[named] = lut[self.node_name[named]]
-        self.class_index = cls
-        self.interface_definitions = self.infer_interface_definitions()
-        self._interface_name_ids = {}
-        self.class_index = self.apply_interface_definitions(self.interface_definitions)
+                name_class[i] = index_for(short)
+        return K.base_class_index(self.node_type, self.node_name, type_class, name_class)
 
     def _plain_objects(self):
+        """Ordinals of plain JS objects (type object, named exactly 'Object')."""
         obj = self.string_id("Object")
-        return (self.node_type == self.node_types["object"]) & (self.node_name == obj)
+        return np.nonzero((self.node_type == self.node_types["object"]) & (self.node_name == obj))[0] \
+            .astype(np.uint32)
 
     def _property_walk(self, v, limit=True):
         """Property names of node v as the label rule keeps them (edge order, __proto__ skipped)."""
@@ -326,25 +337,26 @@ class HeapSnapshot:
 
     def infer_interface_definitions(self):
         """DevTools' inferInterfaceDefinitions: popular property lists of plain objects, most popular first."""
-        plain = self._plain_objects()
-        total = int(plain.sum())
+        objects = self._plain_objects()
+        total = int(objects.shape[0])
         if not total:
             return []
         prop = self.edge_types["property"]
-        names = K.property_names_of(plain, self.first_edge, self.edge_type, self.edge_name, prop)
+        used = K.property_names_of(objects, self.first_edge, self.edge_type, self.edge_name, prop,
+                                   len(self.strings))
         fmt_len = np.zeros(len(self.strings), dtype=np.int64)
-        for i in np.unique(names):
+        for i in np.nonzero(used)[0]:
             fmt_len[i] = utf16_len(format_property_name(self.strings[i]))
         hashes, nprops = K.plain_object_labels(
-            plain, self.first_edge, self.edge_type, self.edge_name, prop,
+            objects, self.first_edge, self.edge_type, self.edge_name, prop,
             self.string_id("__proto__"), fmt_len, MAX_INTERFACE_NAME_LENGTH)
         candidates = np.nonzero(nprops > 0)[0]
         if not candidates.size:
             return []
-        uniq, first, counts = np.unique(hashes[candidates], return_index=True, return_counts=True)
+        _uniq, first, counts = np.unique(hashes[candidates], return_index=True, return_counts=True)
         by_label = {}
         for pos, count in zip(first, counts):
-            v = int(candidates[pos])
+            v = int(objects[candidates[pos]])
             props = self._property_walk(v)
             label = "{" + ", ".join(format_property_name(p) for p in props) + "}"
             entry = by_label.get(label)
@@ -363,22 +375,20 @@ class HeapSnapshot:
             result.append({"name": label, "properties": props})
         return result
 
-    def apply_interface_definitions(self, definitions):
+    def apply_interface_definitions(self, definitions, class_index):
         """DevTools' applyInterfaceDefinitions: each plain object takes the best definition it satisfies.
 
-        Returns a new class-index array (the snapshot's own is not changed).
+        Writes the plain objects' class names into class_index (in place) and returns it.
         """
-        cls = self.class_index.copy()
-        plain = self._plain_objects()
-        objects = np.nonzero(plain)[0]
-        cls[objects] = self.node_name[objects]
+        objects = self._plain_objects()
+        class_index[objects] = self.node_name[objects]
         if not definitions or not objects.size:
-            return cls
+            return class_index
         trie = _PropertyTrie(definitions)
         prop = self.edge_types["property"]
-        names = K.property_names_of(plain, self.first_edge, self.edge_type, self.edge_name, prop)
-        ids = np.unique(names)
-        ordered = sorted(ids.tolist(), key=lambda i: js_order_key(self.strings[i]))
+        used = K.property_names_of(objects, self.first_edge, self.edge_type, self.edge_name, prop,
+                                   len(self.strings))
+        ordered = sorted(np.nonzero(used)[0].tolist(), key=lambda i: js_order_key(self.strings[i]))
         rank = np.zeros(len(self.strings), dtype=np.int64)
         r, last = -1, None
         for i in ordered:
@@ -386,9 +396,9 @@ class HeapSnapshot:
             if s != last:
                 r, last = r + 1, s
             rank[i] = r
-        hashes = K.plain_object_property_sets(plain, self.first_edge, self.edge_type, self.edge_name,
+        hashes = K.plain_object_property_sets(objects, self.first_edge, self.edge_type, self.edge_name,
                                               prop, rank)
-        uniq, first, inverse = np.unique(hashes[objects], return_index=True, return_inverse=True)
+        uniq, first, inverse = np.unique(hashes, return_index=True, return_inverse=True)
         chosen = np.empty(uniq.shape[0], dtype=np.int64)
         for k, pos in enumerate(first):
             v = int(objects[pos])
@@ -403,9 +413,9 @@ class HeapSnapshot:
                     self._interface_name_ids[match] = self.add_string(match)
                 chosen[k] = self._interface_name_ids[match]
         picked = chosen[inverse.reshape(-1)]
-        fallback = self.node_name[objects]
-        cls[objects] = np.where(picked >= 0, picked, fallback).astype(np.uint32)
-        return cls
+        hit = picked >= 0
+        class_index[objects[hit]] = picked[hit].astype(np.uint32)
+        return class_index
 
     # -- classes ------------------------------------------------------------------------------
     def _location_index(self):
@@ -440,65 +450,70 @@ class HeapSnapshot:
         node by its class-name string index. Returns (class_id per node, name per class, public key
         per class).
         """
-        n = self.node_count
-        located = np.zeros(n, dtype=bool)
-        if self.loc_nodes.size:
-            located[self.loc_nodes] = True
-            located &= self.node_type == self.node_types["object"]
-        plain_ids, plain_inv = np.unique(class_index[~located], return_inverse=True)
-        class_id = np.empty(n, dtype=np.int32)
-        class_id[~located] = plain_inv.reshape(-1)
-        names = [self.strings[i] for i in plain_ids]
+        obj = self.node_types["object"]
+        located = K.located_mask(self.loc_nodes, self.node_type, obj, self.node_count)
+        lut = np.full(len(self.strings), -1, dtype=np.int64)
+        class_id, count = K.dense_ids(class_index, located, lut)
+        by_id = np.empty(count, dtype=np.int64)
+        seen = np.nonzero(lut >= 0)[0]
+        by_id[lut[seen]] = seen
+        names = [self.strings[i] for i in by_id]
         keys = ["," + s for s in names]
-        if located.any():
+        if self.loc_nodes.size:
+            # The key uses the class name text: equal names with different string ids are one class.
+            used = np.zeros(len(self.strings), dtype=bool)
+            used[class_index[located.view(bool)]] = True
+            text_id = np.zeros(len(self.strings), dtype=np.int64)
+            texts = {}
+            for i in np.nonzero(used)[0]:
+                text_id[i] = texts.setdefault(self.strings[i], len(texts))
             lf = self.location_fields
-            rows = self.locations.reshape(-1, len(lf))
-            where = np.nonzero(located)[0]
-            pos = np.searchsorted(self.loc_nodes, where)
-            loc = rows[self.loc_rows[pos]]
-            # The key uses the class name text, so equal names with different string ids merge.
-            name_text_id = _text_ids(class_index[where], self.strings)
-            table = np.stack([loc[:, lf.index("script_id")], loc[:, lf.index("line")],
-                              loc[:, lf.index("column")], name_text_id.astype(np.uint32)], axis=1)
-            table = np.ascontiguousarray(table.astype(np.uint32))
-            view = table.view(np.dtype((np.void, table.dtype.itemsize * 4))).reshape(-1)
-            uniq, first, inv = np.unique(view, return_index=True, return_inverse=True)
-            base = len(names)
-            class_id[where] = base + inv.reshape(-1)
-            for f in first:
-                sid, line, col = (int(x) for x in table[f, :3])
-                name = self.strings[class_index[where[f]]]
+            firsts = K.located_class_ids(
+                self.loc_nodes, self.loc_rows, self.locations, len(lf), lf.index("script_id"),
+                lf.index("line"), lf.index("column"), self.node_type, obj, class_index, text_id,
+                class_id, count)
+            for v in firsts:
+                sid, line, col = self.location_of(int(v))
+                name = self.strings[class_index[v]]
                 names.append(name)
                 keys.append(f"{sid},{line},{col},{name}")
         return class_id, names, keys
 
     def _classes(self):
         self.loc_nodes, self.loc_rows = self._location_index()
-        self.class_id, self.class_names, self.class_keys = self.class_ids_for(self.class_index)
+        class_index, self.class_index = self.class_index, None  # derivable again when needed
+        self.class_id, self.class_names, self.class_keys = self.class_ids_for(class_index)
+        del class_index
         agg = self.aggregate(self.class_id, len(self.class_names))
         (self.class_count, self.class_shallow, self.class_distance, self.class_first,
          self.class_retained) = agg
         self.class_visible = _public_rows(self.class_keys, self.class_count, self.class_first)
 
+    def dominated_children(self):
+        """(first, children): the dominator tree's child lists, built on demand (8 bytes a node)."""
+        return K.dominated_children(self.idom, self.root)
+
     def aggregate(self, class_id, class_count, mask=None):
-        if mask is None:
-            mask = np.ones(1, dtype=np.uint8)
-            mask = np.broadcast_to(mask, (self.node_count,))
-        mask = np.ascontiguousarray(mask, dtype=np.uint8)
+        mask = np.zeros(0, dtype=np.uint8) if mask is None else np.ascontiguousarray(mask, dtype=np.uint8)
         count, shallow, mind, first = K.class_aggregates(class_id, class_count, self.self_size,
                                                           self.distance, mask)
+        dom_first, dom_children = self.dominated_children()
         retained = K.class_retained(self.root, class_id, class_count, self.self_size, self.retained,
-                                    self.dom_first, self.dom_children, mask)
+                                    dom_first, dom_children, mask)
         return count, shallow, mind, first, retained
 
     def _statistics(self):
         t, e = self.node_types, self.edge_types
+        strings = np.array([t["string"], t["concatenated string"], t["sliced string"]], dtype=np.int64)
+        excluded = np.concatenate([strings, np.array([t["hidden"], t["native"], t["code"]], dtype=np.int64)])
+        one_retainer = K.single_retainer_targets(
+            self.node_type, self.node_name, self.first_edge, self.edge_to, self.edge_type, self.edge_name,
+            excluded, self.string_id("Array"), e["internal"], self.string_id("elements"))
         system, native, typed, code, strings, arrays = K.statistics(
             self.node_type, self.node_name, self.self_size, self.first_edge, self.edge_to,
-            self.edge_type, self.edge_name, self.ret_first, t["hidden"], t["native"], t["code"],
-            np.array([t["string"], t["concatenated string"], t["sliced string"]], dtype=np.int64),
-            self.string_id("system / JSArrayBufferData"), self.string_id("Array"), e["internal"],
-            self.string_id("elements"))
+            self.edge_type, self.edge_name, one_retainer, t["hidden"], t["native"], t["code"],
+            strings, self.string_id("system / JSArrayBufferData"), self.string_id("Array"),
+            e["internal"], self.string_id("elements"))
         total = int(self.retained[self.root]) + self.extra_native_bytes
         native = int(native) + self.extra_native_bytes
         self.statistics = Statistics(total=total, native=native, typed_arrays=int(typed),
@@ -508,14 +523,6 @@ class HeapSnapshot:
     @property
     def total_size(self):
         return self.statistics.total
-
-
-def _text_ids(index_array, strings):
-    """Maps string indexes to ids that are equal exactly when the texts are equal."""
-    uniq, inv = np.unique(index_array, return_inverse=True)
-    text_to_id = {}
-    ids = np.array([text_to_id.setdefault(strings[i], len(text_to_id)) for i in uniq], dtype=np.int64)
-    return ids[inv.reshape(-1)] if uniq.size else np.zeros(0, np.int64)
 
 
 def _public_rows(keys, count, first):

@@ -259,9 +259,10 @@ class SnapshotQuery:
         sorted by the retainer's distance, then its name."""
         h = self.heap
         weak = h.edge_types["weak"]
+        ret_first, ret_edge = h.retainer_index()
         out = []
-        for k in range(int(h.ret_first[v]), int(h.ret_first[v + 1])):
-            e = int(h.ret_edge[k])
+        for k in range(int(ret_first[v]), int(ret_first[v + 1])):
+            e = int(ret_edge[k])
             if not include_weak and h.edge_type[e] == weak:
                 continue
             info = self.edge(e)
@@ -307,8 +308,9 @@ class SnapshotQuery:
     def _strong_retainers(self, v):
         h = self.heap
         weak = h.edge_types["weak"]
-        for k in range(int(h.ret_first[v]), int(h.ret_first[v + 1])):
-            e = int(h.ret_edge[k])
+        ret_first, ret_edge = h.retainer_index()
+        for k in range(int(ret_first[v]), int(ret_first[v + 1])):
+            e = int(ret_edge[k])
             if h.edge_type[e] != weak:
                 yield self.edge(e)
 

@@ -208,7 +208,7 @@ def run_child(tool: str, cmd: list[str], *, stdout_path: str | None, timeout: fl
             r.rss_kib = int(usage.ru_maxrss)
             r.tree_kib = sampler.peak or None
             err.seek(0)
-            stderr = err.read().decode("utf-8", "backslashreplace")
+            stderr = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", err.read().decode("utf-8", "backslashreplace"))
             r.stderr_tail = stderr[-1500:]
             m = re.search(r"^.*(?:FATAL ERROR|Traceback|Error:|error:|Killed).*$", stderr, re.M)
             if m:
@@ -396,7 +396,8 @@ def build_table(results: list[dict]) -> str:
                    f", RSS ≤ {SMALL_RSS_RATIO:g}×" +
                    verdict(rss_ratio <= SMALL_RSS_RATIO if rss_ratio is not None else None))
         why = "" if (hi_ok and dt_ok) else "n/a: " + ", ".join(
-            n for n, ok in (("heaptui", hi_ok), ("DevTools", dt_ok)) if not ok) + " failed"
+            f"{n} {'not run' if r is None else 'failed'}"
+            for n, r, ok in (("heaptui", hi, hi_ok), ("DevTools", dt, dt_ok)) if not ok)
         row(*base, "**ratio heaptui / DevTools**", fmt_x(wall_ratio), fmt_x(rss_ratio), tgt, why)
 
         per_file = (hi.peak_mib * MIB) / (size_mb * MB) if hi_ok and hi.peak_mib else None
