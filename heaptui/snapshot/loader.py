@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import mmap
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import ijson
@@ -84,7 +85,6 @@ class _Parser:
         self.buf = np.frombuffer(mm, dtype=np.uint8)
         self.size = len(mm)
         self.progress = progress or _noop
-        self.released = 0  # bytes before this offset were returned to the kernel
 
     # -- low-level helpers ---------------------------------------------------------------
     def fail(self, what, pos=None):
@@ -112,16 +112,18 @@ class _Parser:
             self.fail(f"expected {what} but found {got!r}", pos)
         return pos + 1
 
-    def release(self, upto):
-        """Drops already-parsed pages of the mapping from this process's resident set."""
-        start = self.released - self.released % PAGE
+    def release(self, start, upto, at_least=64 << 20):
+        """Drops pages of the mapping between start and upto (already parsed) from this process's
+        resident set, once there are at least `at_least` bytes of them. Returns the new start."""
+        first = start - start % PAGE
         stop = upto - upto % PAGE
-        if stop - start >= (64 << 20):
+        if stop - first >= at_least:
             try:
-                self.mm.madvise(mmap.MADV_DONTNEED, start, stop - start)
+                self.mm.madvise(mmap.MADV_DONTNEED, first, stop - first)
             except (AttributeError, OSError, ValueError):
                 pass
-            self.released = stop
+            return stop
+        return start
 
     def json_items(self, start, end, prefix):
         return ijson.items(_MapReader(self.mm, start, end), prefix)
@@ -144,6 +146,7 @@ class _Parser:
         a window of records. Returns the position after the array.
         """
         pos = self.expect(pos, "[", f"the {what} array")
+        released = pos
         per_window = max(width, WINDOW_VALUES - WINDOW_VALUES % width)
         scratch = np.empty(per_window, dtype=np.uint32)
         parsed = 0
@@ -162,7 +165,7 @@ class _Parser:
                     store(parsed // width, records[:, f])
                 parsed += count
             self.progress(what, parsed, total)
-            self.release(pos)
+            released = self.release(released, pos)
             if status == _bytes.DONE:
                 break
         if parsed != total:
@@ -216,7 +219,7 @@ def _parse_strings(p, pos):
     else:
         used = int(offsets[-1])
     p.progress("strings", 1, 1)
-    p.release(after)
+    p.release(pos, after, 0)
     return StringTable(blob[:used].copy() if used < blob.shape[0] // 2 else blob[:used], offsets), after
 
 
@@ -303,7 +306,10 @@ def _parse(p: _Parser) -> RawSnapshot:
         elif key in ("nodes", "edges"):
             if header is None:
                 p.fail(f"'{key}' comes before the 'snapshot' header; not a V8 heap snapshot")
-            pos = _parse_graph_array(p, key, pos, shape, arrays)
+            if key == "nodes" and "edges" not in arrays:
+                pos = _parse_nodes_and_edges(p, pos, shape, arrays)
+            else:
+                pos = _parse_graph_array(p, key, pos, shape, arrays)
         elif key in ("locations", "samples", "trace_function_infos"):
             arrays[key], pos = p.parse_unknown_flat(pos, key)
         elif key == "trace_tree":
@@ -366,6 +372,31 @@ def _check_header(p, header):
         # Allocation trace ids mean something only when the file has trace function infos.
         "traced": bool(header.get("trace_function_count")),
     }
+
+
+def _parse_nodes_and_edges(p, pos, shape, arrays):
+    """Parses `nodes` and, when `edges` follows it as V8 writes them, both at once on two threads.
+
+    The nodes array holds only digits, commas and white space, so the first `"edges"` after it is
+    the key of the edges array; that the nodes array really ends right before it is checked after.
+    """
+    key_at = p.mm.find(b'"edges"', pos)
+    if key_at < 0:
+        return _parse_graph_array(p, "nodes", pos, shape, arrays)
+    p.release(pos, key_at, 0)  # the search read these pages; the parser reads them again in order
+    key, edges_pos = p.read_key(key_at)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="heaptui-parse") as pool:
+        nodes = pool.submit(_parse_graph_array, p, "nodes", pos, shape, arrays)
+        try:
+            edges_end = _parse_graph_array(p, "edges", edges_pos, shape, arrays)
+        finally:
+            nodes_end = nodes.result()
+    after = p.ws(nodes_end)
+    if after >= p.size or p.buf[after] != ord(","):
+        p.fail("expected ',' after the nodes array", after)
+    if p.ws(after + 1) != key_at:
+        p.fail("unexpected content between the nodes and edges arrays", after)
+    return edges_end
 
 
 def _parse_graph_array(p, key, pos, shape, arrays):

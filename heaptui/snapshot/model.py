@@ -7,6 +7,7 @@ array per fact; the few Python objects are per distinct string or per class, nev
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +18,10 @@ from .names import (EPHEMERON_EDGE, class_name_for_tag, format_property_name, js
                     js_parse_int, utf16_len)
 
 MAX_INTERFACE_NAME_LENGTH = 120
+# Up to this many nodes, the passes that do not need the dominator tree run beside it on a second
+# thread (they release the GIL). Above it they run after it: overlapping would stack their arrays on
+# the dominator pass's peak, and big snapshots are where memory is tight.
+OVERLAP_MAX_NODES = 8_000_000
 MIN_OBJECTS_PER_INTERFACE = 2
 MIN_INTERFACE_PROPORTION = 1000
 
@@ -74,21 +79,33 @@ class HeapSnapshot:
         progress = progress or _noop
         s._take_raw(raw)
         del raw  # the columns now belong to the snapshot; what it does not keep can be freed
-        steps = [
-            ("dom state", s._dom_state),
-            ("flags", s._flags),
-            ("essential edges", s._essential_edges),
-            ("shallow sizes", s._shallow_sizes),
-            ("dominators", s._dominators),
-            ("distances", s._distances),
-            ("class names", s._class_names),
-            ("classes", s._classes),
-            ("statistics", s._statistics),
-        ]
-        for i, (phase, step) in enumerate(steps):
-            progress(phase, i, len(steps))
-            step()
-        progress("done", len(steps), len(steps))
+        before = [("dom state", s._dom_state), ("flags", s._flags),
+                  ("essential edges", s._essential_edges), ("shallow sizes", s._shallow_sizes)]
+        # Independent of the dominator tree: can run beside it on a second core.
+        beside = [("distances", s._distances), ("class names", s._class_names),
+                  ("class keys", s._class_ids), ("flags", s._queryable)]
+        after = [("classes", s._aggregates), ("statistics", s._statistics)]
+        total = len(before) + 1 + len(beside) + len(after)
+        done = 0
+
+        def run(steps):
+            nonlocal done
+            for phase, step in steps:
+                progress(phase, done, total)
+                step()
+                done += 1
+
+        run(before)
+        if s.node_count <= OVERLAP_MAX_NODES:
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="heaptui-index") as pool:
+                side = pool.submit(run, beside)
+                run([("dominators", s._dominators)])
+                side.result()
+        else:
+            # Overlapping would add the side passes' arrays to the dominator pass's peak.
+            run([("dominators", s._dominators)] + beside)
+        run(after)
+        progress("done", total, total)
         s._drop_scratch()
         return s
 
@@ -182,16 +199,22 @@ class HeapSnapshot:
         e = self.edge_types
         self._page = K.mark_page_owned(self.root, self.first_edge, self.edge_to, self.edge_type,
                                        is_dom_trees_root, e["shortcut"], e["element"], e["weak"])
-        queryable = K.mark_queryable(self.root, self.first_edge, self.edge_to, self.edge_type,
-                                     self.node_type, t["synthetic"], e["hidden"], e["internal"], e["weak"])
-        flags = queryable * np.uint8(K.FLAG_QUERYABLE) + self._page * np.uint8(K.FLAG_PAGE)
-        native = self.node_type == t["native"]
-        if native.any():
+        flags = self._page * np.uint8(K.FLAG_PAGE)
+        if self.detachedness is not None and (self.detachedness == 2).any():
+            native = self.node_type == t["native"]
             used = np.unique(self.node_name[native])
             hits = np.array([i for i in used if self.strings[i].startswith("Detached ")], dtype=np.uint32)
-            detached = native & np.isin(self.node_name, hits)
-            flags |= detached.astype(np.uint8) * np.uint8(K.FLAG_DETACHED)
-        self.flags = flags.astype(np.uint8)
+            if hits.size:
+                detached = native & np.isin(self.node_name, hits)
+                flags |= detached.astype(np.uint8) * np.uint8(K.FLAG_DETACHED)
+        self.flags = flags
+
+    def _queryable(self):
+        """DevTools' canBeQueried flag (objects reachable from a global by JS-visible edges)."""
+        t, e = self.node_types, self.edge_types
+        queryable = K.mark_queryable(self.root, self.first_edge, self.edge_to, self.edge_type,
+                                     self.node_type, t["synthetic"], e["hidden"], e["internal"], e["weak"])
+        self.flags |= queryable * np.uint8(K.FLAG_QUERYABLE)
 
     def _weakmap_tables(self):
         """Per string id: the WeakMap table id named by an ephemeron edge name, and its pair id."""
@@ -221,6 +244,7 @@ class HeapSnapshot:
         self._essential = K.essential_edges(
             self.root, self.first_edge, self.edge_to, self.edge_type, self.edge_name, self.node_id,
             self._page, self._wm_table_id, e["internal"], e["weak"], e["shortcut"], True)
+        self._page = self._wm_table_id = None
 
     def _shallow_sizes(self):
         self.self_size = self.raw_self_size
@@ -479,11 +503,12 @@ class HeapSnapshot:
                 keys.append(f"{sid},{line},{col},{name}")
         return class_id, names, keys
 
-    def _classes(self):
+    def _class_ids(self):
         self.loc_nodes, self.loc_rows = self._location_index()
         class_index, self.class_index = self.class_index, None  # derivable again when needed
         self.class_id, self.class_names, self.class_keys = self.class_ids_for(class_index)
-        del class_index
+
+    def _aggregates(self):
         agg = self.aggregate(self.class_id, len(self.class_names))
         (self.class_count, self.class_shallow, self.class_distance, self.class_first,
          self.class_retained) = agg
