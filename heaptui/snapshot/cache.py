@@ -20,13 +20,13 @@ import numpy as np
 from .model import HeapSnapshot, Statistics, TypeCodes
 from .strings import StringTable
 
-FORMAT = 4
+FORMAT = 5
 KEEP_ENTRIES = 8
 DIGEST_BYTES = 1 << 20
 
 ARRAYS = (
     "node_type", "node_name", "node_id", "self_size", "first_edge", "edge_type", "edge_name",
-    "edge_to", "idom", "retained", "distance", "class_id",
+    "edge_to", "idom", "retained", "distance", "bfs_edge", "class_id",
     "flags", "loc_nodes", "loc_rows", "locations", "node_trace",
     "samples", "trace_function_infos", "class_count", "class_shallow", "class_distance",
     "class_first", "class_retained", "class_visible",
@@ -37,7 +37,7 @@ SCALARS = (
     "trace_tree", "location_fields", "node_field_count",
 )
 # Arrays whose length must be node_count, edge_count, ... (checked when an entry is opened).
-NODE_ARRAYS = ("node_type", "node_name", "node_id", "self_size", "idom", "retained", "distance",
+NODE_ARRAYS = ("node_type", "node_name", "node_id", "self_size", "idom", "retained", "distance", "bfs_edge",
                "class_id", "flags")
 EDGE_ARRAYS = ("edge_type", "edge_name", "edge_to")
 # Built on first use, saved when present, checked when found.

@@ -10,6 +10,7 @@ from numba import njit, types
 from numba.typed import Dict
 
 NO_DISTANCE = -5
+NO_EDGE = 0xFFFFFFFF
 BASE_SYSTEM_DISTANCE = 100000000
 UNVISITED = 0xFFFFFFFF
 MULTIPLE_OWNERS = 0xFFFFFFFE
@@ -490,7 +491,7 @@ def strings_containing(blob, offsets, ids, pattern, digit_first):
 
 
 @njit(cache=True, nogil=True)
-def _bfs(queue, qlen, dist, first_edge, edge_to, edge_type, edge_name, node_type, node_name,
+def _bfs(queue, qlen, dist, via, first_edge, edge_to, edge_type, edge_name, node_type, node_name,
          weak_etype, internal_etype, element_etype, hidden_etype, hidden_type, array_type,
          native_context_name, sloppy_map_name, map_descriptors_name, md_name_int, wm_suffix, pending):
     head = 0
@@ -518,6 +519,7 @@ def _bfs(queue, qlen, dist, first_edge, edge_to, edge_type, edge_name, node_type
                     idx = md_name_int[edge_name[e]]
                     if idx == -1:  # parseInt gave NaN: the comparison below is false, so follow
                         dist[c] = d
+                        via[c] = e
                         queue[qlen] = c
                         qlen += 1
                         continue
@@ -532,6 +534,7 @@ def _bfs(queue, qlen, dist, first_edge, edge_to, edge_type, edge_name, node_type
                         pending[s] = 1
                         continue
             dist[c] = d
+            via[c] = e
             queue[qlen] = c
             qlen += 1
     return qlen
@@ -542,9 +545,14 @@ def distances(root, first_edge, edge_to, edge_type, edge_name, node_type, node_n
               dom_trees_name, weak_etype, internal_etype, element_etype, hidden_etype, hidden_type, array_type,
               native_context_name, sloppy_map_name, map_descriptors_name, md_name_int, wm_suffix,
               suffix_count):
-    """DevTools' calculateDistances: BFS from user roots, then from the root for what is left."""
+    """DevTools' calculateDistances: BFS from user roots, then from the root for what is left.
+
+    Returns (distance per node, the edge each node was reached by: a shortest retaining path, one
+    pointer per node; NO_EDGE for the root and unreachable nodes).
+    """
     n = first_edge.shape[0] - 1
     dist = np.full(n, NO_DISTANCE, dtype=np.int32)
+    via = np.full(n, NO_EDGE, dtype=np.uint32)
     root_edges = first_edge[root + 1] - first_edge[root]
     queue = np.empty(n + root_edges + 1, dtype=np.uint32)
     pending = np.zeros(max(suffix_count, 1), dtype=np.uint8)
@@ -554,18 +562,19 @@ def distances(root, first_edge, edge_to, edge_type, edge_name, node_type, node_n
         # A user root: a child of the root that is not synthetic, or '(Document DOM trees)'.
         if node_type[c] != synthetic_type or node_name[c] == dom_trees_name:
             dist[c] = 1
+            via[c] = e
             queue[qlen] = c
             qlen += 1
     found = qlen
-    _bfs(queue, qlen, dist, first_edge, edge_to, edge_type, edge_name, node_type, node_name,
+    _bfs(queue, qlen, dist, via, first_edge, edge_to, edge_type, edge_name, node_type, node_name,
          weak_etype, internal_etype, element_etype, hidden_etype, hidden_type, array_type,
          native_context_name, sloppy_map_name, map_descriptors_name, md_name_int, wm_suffix, pending)
     dist[root] = BASE_SYSTEM_DISTANCE if found > 0 else 0
     queue[0] = root
-    _bfs(queue, 1, dist, first_edge, edge_to, edge_type, edge_name, node_type, node_name,
+    _bfs(queue, 1, dist, via, first_edge, edge_to, edge_type, edge_name, node_type, node_name,
          weak_etype, internal_etype, element_etype, hidden_etype, hidden_type, array_type,
          native_context_name, sloppy_map_name, map_descriptors_name, md_name_int, wm_suffix, pending)
-    return dist
+    return dist, via
 
 
 @njit(cache=True, nogil=True)

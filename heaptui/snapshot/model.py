@@ -284,7 +284,7 @@ class HeapSnapshot:
                     md_int[i] = -1 if v is None else v
         if md_int.shape[0] < len(self.strings):
             md_int = np.full(len(self.strings), -1, dtype=np.int64)
-        self.distance = K.distances(
+        self.distance, self.bfs_edge = K.distances(
             self.root, self.first_edge, self.edge_to, self.edge_type, self.edge_name, self.node_type,
             self.node_name, t["synthetic"], self.string_id("(Document DOM trees)"), e["weak"],
             e["internal"], e["element"], e["hidden"],
@@ -459,7 +459,7 @@ class HeapSnapshot:
 
     def location_of(self, v):
         """(script_id, line, column) of node v, or None."""
-        i = np.searchsorted(self.loc_nodes, v)
+        i = int(np.searchsorted(self.loc_nodes, np.uint32(v)))
         if i < self.loc_nodes.shape[0] and self.loc_nodes[i] == v:
             lf = self.location_fields
             row = self.locations.reshape(-1, len(lf))[self.loc_rows[i]]

@@ -11,10 +11,14 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from .kernels import BASE_SYSTEM_DISTANCE, NO_DISTANCE
-from .names import format_property_name, utf16_len
+from .kernels import BASE_SYSTEM_DISTANCE, NO_DISTANCE, NO_EDGE
+from .names import format_property_name, js_order_key, utf16_len
 
 SORT_KEYS = ("retained", "shallow", "count", "distance", "name")
+# UTF-8 bytes sort in code point order; JavaScript sorts UTF-16 code units, where U+E000..U+FFFF come
+# after the surrogates that encode U+10000 and up. Lifting the lead bytes of U+E000..U+FFFF (0xEE,
+# 0xEF; never continuation bytes) above those of 4-byte sequences (0xF0..0xF4) gives JS order.
+_JS_ORDER = bytes(range(256)).replace(b"\xee", b"\xf5").replace(b"\xef", b"\xf6")
 _IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 
 
@@ -62,78 +66,92 @@ class EdgeInfo:
 
 
 @njit(cache=True, nogil=True)
-def _sources_of_slots(lo, hi, ret_edge, first_edge, out):
-    """Sources of the retainer slots lo..hi-1 into out. A node's slots hold edges in descending
-    order, so walking them backwards the sources only grow: gallop forward from the last one."""
-    n = first_edge.shape[0] - 1
-    a = 0
-    for slot in range(hi - 1, lo - 1, -1):
-        e = ret_edge[slot]
-        if first_edge[a + 1] <= e:
-            step = 1
-            b = a + 1
-            while b < n and first_edge[b] <= e:
-                a = b
-                b = min(n, a + step)
-                step *= 2
-            # first_edge[a] <= e < first_edge[b]
-            while b - a > 1:
-                mid = (a + b) // 2
-                if first_edge[mid] <= e:
-                    a = mid
-                else:
-                    b = mid
-        out[slot - lo] = a
+def _source_of(first_edge, e):
+    """The node owning edge e (binary search in the per-node edge offsets)."""
+    lo, hi = 0, first_edge.shape[0] - 1
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if first_edge[mid] <= e:
+            lo = mid
+        else:
+            hi = mid
+    return lo
 
 
 @njit(cache=True, nogil=True)
-def _shortest_path(v, root, ret_first, ret_edge, first_edge, edge_type, dist, weak_type):
-    """Edges of one shortest chain from a root down to v (root side first), following distances."""
-    path = np.empty(64, dtype=np.uint32)
-    sources = np.empty(1024, dtype=np.uint32)
-    k = 0
-    cur = v
-    seen_guard = 0
-    while cur != root and seen_guard < first_edge.shape[0]:
-        seen_guard += 1
-        d = dist[cur]
-        if d < 0:
-            return path[:0]
-        best = -1
-        best_d = d
-        lo_slot, hi_slot = ret_first[cur], ret_first[cur + 1]
-        if hi_slot - lo_slot > sources.shape[0]:
-            sources = np.empty(hi_slot - lo_slot, dtype=np.uint32)
-        _sources_of_slots(lo_slot, hi_slot, ret_edge, first_edge, sources)
-        for slot in range(lo_slot, hi_slot):
-            e = ret_edge[slot]
-            if edge_type[e] == weak_type:
-                continue
-            lo = sources[slot - lo_slot]
-            if lo == root:
-                best = e
-                break
-            ds = dist[lo]
-            if 0 <= ds < best_d:
-                best = e
-                best_d = ds
-        if best < 0:
-            break
-        if k == path.shape[0]:
-            bigger = np.empty(2 * k, dtype=np.uint32)
-            bigger[:k] = path
-            path = bigger
-        path[k] = best
-        k += 1
-        lo, hi = 0, first_edge.shape[0] - 1
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            if first_edge[mid] <= best:
-                lo = mid
-            else:
-                hi = mid
-        cur = lo
-    return path[:k][::-1].copy()
+def _retainer_page(v, root, ret_first, ret_edge, first_edge, edge_type, weak_type, include_weak,
+                   dist, node_name, rank, k):
+    """One pass over v's retainer slots: the k first in DevTools' order (distance, name, edge) with
+    their sources, and how many retainers pass the filter. A bounded heap keeps it one pass however
+    many retainers there are. Unreachable (negative) distances sort last."""
+    hk = np.empty(max(k, 1), dtype=np.uint64)  # distance << 32 | name rank; ties broken by the edge
+    he = np.empty(max(k, 1), dtype=np.uint32)
+    hs = np.empty(max(k, 1), dtype=np.uint32)
+    n = 0
+    total = 0
+    nodes = first_edge.shape[0] - 1
+    lo, hi = ret_first[v], ret_first[v + 1]
+    src = 0
+    # A node's slots hold its incoming edges in descending order: walked backwards, sources only grow.
+    for slot in range(hi - 1, lo - 1, -1):
+        e = ret_edge[slot]
+        if first_edge[src + 1] <= e:
+            step = 1
+            b = src + 1
+            while b < nodes and first_edge[b] <= e:
+                src = b
+                b = min(nodes, src + step)
+                step *= 2
+            while b - src > 1:
+                mid = (src + b) // 2
+                if first_edge[mid] <= e:
+                    src = mid
+                else:
+                    b = mid
+        if not include_weak and (edge_type[e] == weak_type or src == root):
+            continue
+        total += 1
+        if k == 0:
+            continue
+        d = dist[src]
+        dk = np.uint64(0x7FFFFFFF) if d < 0 else np.uint64(d)
+        key = (dk << np.uint64(32)) | np.uint64(rank[node_name[src]])
+        if n < k:
+            j = n
+            n += 1
+            while j > 0:
+                p = (j - 1) // 2
+                if hk[p] > key or (hk[p] == key and he[p] > e):
+                    break
+                hk[j] = hk[p]
+                he[j] = he[p]
+                hs[j] = hs[p]
+                j = p
+            hk[j] = key
+            he[j] = e
+            hs[j] = src
+        elif key < hk[0] or (key == hk[0] and e < he[0]):
+            j = 0
+            while True:
+                c = 2 * j + 1
+                if c >= n:
+                    break
+                if c + 1 < n and (hk[c + 1] > hk[c] or (hk[c + 1] == hk[c] and he[c + 1] > he[c])):
+                    c += 1
+                if hk[c] < key or (hk[c] == key and he[c] < e):
+                    break
+                hk[j] = hk[c]
+                he[j] = he[c]
+                hs[j] = hs[c]
+                j = c
+            hk[j] = key
+            he[j] = e
+            hs[j] = src
+    keys_k = hk[:n].copy()
+    keys_e = he[:n].copy()
+    order = np.argsort(keys_e, kind="mergesort")
+    order = order[np.argsort(keys_k[order], kind="mergesort")]
+    return keys_e[order], hs[:n][order], total
 
 
 @njit(cache=True, nogil=True)
@@ -179,26 +197,6 @@ def _top_k(members, size, node_id, k):
 
 
 @njit(cache=True, nogil=True)
-def _retainer_slice(v, root, ret_first, ret_edge, first_edge, edge_type, weak_type, include_weak):
-    """Edges into v and their sources, without weak edges and edges from the root unless asked."""
-    lo, hi = ret_first[v], ret_first[v + 1]
-    edges = np.empty(hi - lo, dtype=np.uint32)
-    sources = np.empty(hi - lo, dtype=np.uint32)
-    all_sources = np.empty(hi - lo, dtype=np.uint32)
-    _sources_of_slots(lo, hi, ret_edge, first_edge, all_sources)
-    m = 0
-    for slot in range(lo, hi):
-        e = ret_edge[slot]
-        a = all_sources[slot - lo]
-        if not include_weak and (edge_type[e] == weak_type or a == root):
-            continue
-        edges[m] = e
-        sources[m] = a
-        m += 1
-    return edges[:m], sources[:m]
-
-
-@njit(cache=True, nogil=True)
 def _find_id(node_id, wanted):
     for v in range(node_id.shape[0]):
         if node_id[v] == wanted:
@@ -231,6 +229,7 @@ class SnapshotQuery:
     def __init__(self, heap):
         self.heap = heap
         self._members = None
+        self._name_rank = None
         self._max_retained = None
         self._sorted_members = {}
 
@@ -383,7 +382,7 @@ class SnapshotQuery:
         e = int(e)
         t = h.edge_type_names[h.edge_type[e]]
         if source is None:
-            source = int(np.searchsorted(h.first_edge, e, side="right")) - 1
+            source = _source_of(h.first_edge, e)
         if t in ("element", "hidden"):
             name = str(int(h.edge_name[e]))
         else:
@@ -401,49 +400,61 @@ class SnapshotQuery:
         sorted by the retainer's distance (unreachable last), then its name, then edge order.
 
         Returns a page of EdgeInfo (all of them without a limit); retainer_count(v) gives the total.
-        Only the retainers that can reach the page are name-sorted, so a node with millions of
-        retainers (a shared prototype) still answers quickly.
+        One compiled pass however many retainers there are (a shared prototype has millions).
         """
-        edges, sources = self._retainer_arrays(v, include_weak)
-        m = int(edges.shape[0])
-        if not m:
-            return []
-        h = self.heap
-        stop = m if limit is None else min(m, offset + limit)
-        dist = h.distance[sources].astype(np.int64)
-        dist[dist < 0] = np.int64(1) << 40
-        if stop * 4 < m:
-            boundary = np.partition(dist, stop - 1)[stop - 1]
-            pick = np.nonzero(dist <= boundary)[0]
-        else:
-            pick = np.arange(m)
-        names = h.node_name[sources[pick]]
-        uniq, inv = np.unique(names, return_inverse=True)
-        by_text = sorted(range(uniq.shape[0]), key=lambda i: h.strings[uniq[i]])
-        rank = np.empty(uniq.shape[0], dtype=np.int64)
-        rank[np.array(by_text, dtype=np.int64)] = np.arange(uniq.shape[0])
-        order = pick[np.lexsort((edges[pick], rank[inv.reshape(-1)], dist[pick]))]
-        return [self.edge(int(edges[i]), int(sources[i])) for i in order[offset:stop]]
+        k = (offset + limit) if limit is not None else self.retainer_count(v, include_weak)
+        edges, sources, _total = self._retainer_page(v, include_weak, k)
+        return [self.edge(int(e), int(src)) for e, src in zip(edges[offset:], sources[offset:])]
 
     def retainer_count(self, v, include_weak=False):
-        return int(self._retainer_arrays(v, include_weak)[0].shape[0])
+        return self._retainer_page(v, include_weak, 0)[2]
 
-    def _retainer_arrays(self, v, include_weak):
+    def _retainer_page(self, v, include_weak, k):
         h = self.heap
         ret_first, ret_edge = h.retainer_index()
-        return _retainer_slice(int(v), self.root, ret_first, ret_edge, h.first_edge, h.edge_type,
-                               h.edge_types["weak"], bool(include_weak))
+        return _retainer_page(int(v), self.root, ret_first, ret_edge, h.first_edge, h.edge_type,
+                              h.edge_types["weak"], bool(include_weak), h.distance, h.node_name,
+                              self.name_rank() if k else np.zeros(1, np.uint32), int(k))
+
+    def name_rank(self):
+        """Per string id: the position of node names in JavaScript string order (for sorting rows by
+        name without comparing strings). Built once, in prepare() or on first use."""
+        if self._name_rank is None:
+            h = self.heap
+            used = np.zeros(len(h.strings), dtype=bool)
+            used[h.node_name] = True
+            ids = np.nonzero(used)[0]
+            strings = h.strings
+            blob = strings.blob if isinstance(strings.blob, (bytes, bytearray)) else bytes(strings.blob)
+            offsets = strings.offsets.tolist()
+            file_count = strings.file_count
+            keys = [blob[offsets[i]:offsets[i + 1]].translate(_JS_ORDER) if i < file_count
+                    else strings[i].encode("utf-8", "surrogatepass").translate(_JS_ORDER)
+                    for i in ids.tolist()]
+            order = sorted(range(len(keys)), key=keys.__getitem__)
+            rank = np.zeros(len(h.strings), dtype=np.uint32)
+            rank[ids[np.array(order, dtype=np.int64)]] = np.arange(len(order), dtype=np.uint32)
+            self._name_rank = rank
+        return self._name_rank
 
     def retaining_path(self, v):
-        """One shortest chain of edges from a root to v (following distances), root side first.
+        """One shortest chain of edges from a root to v, root side first: the edges by which the
+        distance search reached each node (so the path agrees with the Distance column).
 
         Empty when v is the root or nothing strong reaches it.
         """
         h = self.heap
-        ret_first, ret_edge = h.retainer_index()
-        edges = _shortest_path(int(v), self.root, ret_first, ret_edge, h.first_edge, h.edge_type,
-                               h.distance, h.edge_types["weak"])
-        return [self.edge(int(e)) for e in edges]
+        path = []
+        cur = int(v)
+        while cur != self.root and len(path) <= self.node_count:
+            e = int(h.bfs_edge[cur])
+            if e == NO_EDGE:
+                return []
+            info = self.edge(e)
+            path.append(info)
+            cur = info.source
+        path.reverse()
+        return path
 
     # -- classes --------------------------------------------------------------------------
     def classes(self, sort="retained", descending=None, name_filter=None):
@@ -510,6 +521,7 @@ class SnapshotQuery:
         """Builds what later questions need (retainer index, class member lists): call it in a
         background thread after opening, so the first retainers or instances answer at once."""
         self.heap.retainer_index()
+        self.name_rank()
         if self._members is None:
             h = self.heap
             self._members = _members_csr(h.class_id, len(h.class_names), h.self_size)
