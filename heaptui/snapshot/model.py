@@ -67,7 +67,7 @@ class HeapSnapshot:
 
     def __init__(self):
         self.persist = None  # called with arrays computed after the index was saved
-        self.strings: list = []
+        self.strings = None  # a StringTable
         self.class_names: list = []
         self.class_keys: list = []
         self.interface_definitions: list = []
@@ -128,7 +128,6 @@ class HeapSnapshot:
         self.edge_name = raw.edge_name
         self.edge_to = raw.edge_to
         self.strings = raw.strings
-        self.original_string_count = len(raw.strings)
         self.detachedness = raw.node_detachedness
         trace = raw.node_trace
         self.node_trace = trace if trace is not None and trace.any() else np.zeros(0, np.uint32)
@@ -142,8 +141,7 @@ class HeapSnapshot:
         self._string_ids = None
 
     def _drop_scratch(self):
-        for name in ("_essential", "_page", "_wm_table_id", "_wm_suffix", "_string_ids", "raw_self_size",
-                     "ret_src"):
+        for name in ("_essential", "_page", "_wm_table_id", "_wm_suffix", "_string_ids", "raw_self_size"):
             if hasattr(self, name):
                 setattr(self, name, None)
 
