@@ -215,6 +215,124 @@ def cmd_stats(args):
     return 0
 
 
+# -- live processes ----------------------------------------------------------------------------------
+def _say(message):
+    sys.stderr.write(f"{PROG}: {message}\n")
+    sys.stderr.flush()
+
+
+def cmd_targets(args):
+    from . import inspector
+    inspector.check_host(args.host, args.allow_remote)
+    procs = inspector.node_processes()
+    targets, problem = [], None
+    port = args.port or 9229
+    try:
+        targets = inspector.list_targets(args.host, port, allow_remote=args.allow_remote)
+    except inspector.InspectorError as e:
+        problem = str(e)
+    if args.json:
+        json.dump({"processes": [{"pid": p.pid, "inspector_port": p.inspector_port, "cwd": p.cwd,
+                                  "command": p.command} for p in procs],
+                   "targets": [{"id": t.id, "title": t.title, "url": t.url, "host": t.host,
+                                "port": t.port, "webSocketDebuggerUrl": t.ws_url} for t in targets]},
+                  sys.stdout)
+        sys.stdout.write("\n")
+        return 0
+    if procs:
+        body = [[str(p.pid), str(p.inspector_port) if p.inspector_port else "closed",
+                 p.command if len(p.command) <= 70 else p.command[:69] + "\u2026"] for p in procs]
+        print(table(["PID", "Inspector", "Command"], body, [">", ">", "<"]))
+        print("Capture with: heaptui capture --pid PID   (opens a closed inspector with SIGUSR1)")
+    else:
+        print("No Node.js processes found on this host (for this user).")
+    if targets:
+        print(f"\nTargets on {args.host}:{port}:")
+        for t in targets:
+            print(f"  {t.title or t.url}  {t.ws_url}")
+    elif args.port:
+        print(f"\nNo targets on {args.host}:{port}: {problem}")
+    return 0
+
+
+def _connect(args, idle_timeout):
+    from . import inspector
+    if args.pid is not None and args.port is not None:
+        raise UsageError("give --port or --pid, not both")
+    inspector.check_host(args.host, args.allow_remote)  # before anything is sent
+    session = inspector.connect(args.host, args.port, args.pid, args.allow_remote, idle_timeout)
+    pid = args.pid
+    if pid is None and inspector.is_loopback_host(args.host):
+        pid = inspector.pid_listening_on(args.port or 9229)
+    return session, pid
+
+
+def cmd_capture(args):
+    from . import inspector
+    started = time.monotonic()
+    if args.signal:
+        if args.pid is None:
+            raise UsageError("--signal needs --pid")
+        progress = Progress("snapshot")
+        try:
+            path = inspector.snapshot_by_signal(args.pid, args.signal, args.timeout, progress)
+        finally:
+            progress.done()
+        print(path)
+        _say(f"wrote {path} ({human_size(os.path.getsize(path))}) in {time.monotonic() - started:.1f} s")
+        return 0
+    session, pid = _connect(args, args.timeout)
+    with session:
+        out = args.output or inspector.default_snapshot_name(pid)
+        check = inspector.preflight(session)
+        if check.verdict == "refuse" and not args.force:
+            raise inspector.TooRisky(check.message() + "; refusing (it could run the host out of "
+                                     "memory); --force captures anyway")
+        if check.verdict != "ok":
+            _say("warning: " + check.message())
+        progress = Progress(os.path.basename(out))
+        try:
+            _check, size = inspector.take_snapshot(session, out, gc=not args.no_gc, progress=progress,
+                                                   force=True, expose_internals=args.expose_internals)
+        finally:
+            progress.done()
+    print(out)
+    _say(f"wrote {out} ({human_size(size)}) in {time.monotonic() - started:.1f} s")
+    return 0
+
+
+def cmd_profile(args):
+    import select
+    import signal
+    from . import inspector
+    session, pid = _connect(args, max(60.0, (args.duration or 0) + 30))
+    out = args.output or inspector.default_snapshot_name(pid).replace(".heapsnapshot", ".heapprofile")
+    if not out.endswith(".heapprofile"):
+        out += ".heapprofile"
+    interrupted = []
+    previous = signal.signal(signal.SIGINT, lambda *_: interrupted.append(True))
+    interactive = args.duration is None and sys.stdin.isatty()
+    if args.duration is None:
+        _say("sampling; press Enter or Ctrl-C to stop" if interactive else "sampling; Ctrl-C stops")
+
+    def stop():
+        if interrupted:
+            return True
+        if interactive and select.select([sys.stdin], [], [], 0)[0]:
+            sys.stdin.readline()
+            return True
+        return False
+
+    try:
+        with session:
+            size = inspector.sample_heap(session, out, args.duration, args.interval, stop)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    print(out)
+    _say(f"wrote {out} ({human_size(size)})")
+    return 0
+
+
 def cmd_demo(args):
     from .demo import demo_paths
     path = demo_paths()[-1]
@@ -255,8 +373,43 @@ def build_parser():
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_stats)
 
+    def with_target(sp):
+        sp.add_argument("--host", default="127.0.0.1", help="inspector host (default 127.0.0.1)")
+        sp.add_argument("--port", type=int, help="inspector port (default 9229)")
+        sp.add_argument("--pid", type=int, help="a local Node process (its inspector is opened with SIGUSR1)")
+        sp.add_argument("--allow-remote", action="store_true",
+                        help="allow a non-loopback host (the inspector runs any code for whoever reaches it)")
+        return sp
+
+    s = sub.add_parser("targets", help="Node processes on this host and their inspectors")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, help="also list the targets on this inspector port")
+    s.add_argument("--allow-remote", action="store_true")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_targets)
+
+    s = with_target(sub.add_parser("capture", help="take a heap snapshot of a live Node process"))
+    s.add_argument("-o", "--output", metavar="FILE", help="where to write it (default: Heap.<date>.<time>.<pid>.0.<n>.heapsnapshot)")
+    s.add_argument("--no-gc", action="store_true", help="do not collect garbage first")
+    s.add_argument("--force", action="store_true", help="capture even when it could exhaust the host's memory")
+    s.add_argument("--signal", metavar="SIG", help="for a process started with --heapsnapshot-signal=SIG: send it and wait for the file")
+    s.add_argument("--timeout", type=float, default=60.0, help="give up when the target is silent this long (s)")
+    s.add_argument("--expose-internals", action="store_true", help="snapshot with V8 internals exposed")
+    s.set_defaults(func=cmd_capture)
+
+    s = with_target(sub.add_parser("profile", help="record a sampling heap profile (.heapprofile)"))
+    s.add_argument("--duration", type=float, help="seconds to sample (default: until Enter or Ctrl-C)")
+    s.add_argument("-o", "--output", metavar="FILE", help="where to write it (.heapprofile is added)")
+    s.add_argument("--interval", type=int, default=32768, help="mean bytes between samples (default 32768)")
+    s.set_defaults(func=cmd_profile)
+
     p.add_argument("--demo", action="store_true", help="open the bundled demo snapshots")
     return p
+
+
+def _inspector_error():
+    from .inspector import InspectorError
+    return InspectorError
 
 
 def _version():
@@ -282,6 +435,8 @@ def main(argv=None):
     except UsageError as e:
         return fail(str(e))
     except SnapshotError as e:
+        return fail(str(e))
+    except _inspector_error() as e:
         return fail(str(e))
     except Cancelled:
         return fail("cancelled")

@@ -1,0 +1,280 @@
+"""Taking heap snapshots and sampling heap profiles from a live Node process, safely.
+
+A snapshot streams to FILE.part (mode 0600: it holds the heap's strings, secrets included) chunk by
+chunk as the inspector sends it, and is renamed to FILE only once complete; on any failure the part
+file is removed. Before capturing, a preflight compares what the capture may need with what the host
+has free: V8 builds the whole snapshot graph inside the target, which can double its heap.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal as signals
+import time
+from dataclasses import dataclass
+
+from .cdp import CDPSession
+from .errors import InspectorError, InspectorGone, InspectorTimeout, TooRisky
+
+MiB = 1 << 20
+
+
+@dataclass
+class Preflight:
+    heap_used: int
+    heap_total: int
+    embedder_used: int
+    mem_available: int | None
+    needed: int  # what the capture may add to the host's memory use
+    verdict: str  # "ok", "warn" or "refuse"
+
+    def message(self):
+        avail = "unknown" if self.mem_available is None else f"{self.mem_available / MiB:,.0f} MiB"
+        return (f"target heap {self.heap_used / MiB:,.0f} MiB used of {self.heap_total / MiB:,.0f} MiB; "
+                f"a snapshot may need about {self.needed / MiB:,.0f} MiB more; host has {avail} available")
+
+
+def mem_available():
+    """MemAvailable from /proc/meminfo, in bytes (None where there is no such file)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def preflight(session: CDPSession, available=None):
+    """Reads the target's heap usage and judges whether a snapshot could exhaust the host's memory.
+
+    Node's docs: taking a snapshot needs roughly twice the heap's size at that moment. We count the
+    extra as the used heap plus embedder memory (the graph V8 builds is about that large) and refuse
+    when it would not fit in what the host has available, warn when it would take over half of it.
+    """
+    usage = session.call("Runtime.getHeapUsage")
+    used = int(usage.get("usedSize", 0))
+    total = int(usage.get("totalSize", 0))
+    embedder = int(usage.get("embedderHeapUsedSize", 0) or 0)
+    needed = used + embedder
+    avail = mem_available() if available is None else available
+    if avail is None:
+        verdict = "warn"
+    elif needed > avail:
+        verdict = "refuse"
+    elif needed > avail // 2:
+        verdict = "warn"
+    else:
+        verdict = "ok"
+    return Preflight(used, total, embedder, avail, needed, verdict)
+
+
+def default_snapshot_name(pid=None, directory="."):
+    """A name like Node's own: Heap.<yyyymmdd>.<hhmmss>.<pid>.0.<seq>.heapsnapshot, not yet taken."""
+    stamp = time.strftime("%Y%m%d.%H%M%S")
+    for seq in range(1, 1000):
+        name = os.path.join(directory, f"Heap.{stamp}.{pid or 0}.0.{seq:03d}.heapsnapshot")
+        if not os.path.exists(name) and not os.path.exists(name + ".part"):
+            return name
+    raise InspectorError(f"too many snapshots named Heap.{stamp}.* in {directory}")
+
+
+class _PartFile:
+    """FILE.part, private, renamed to FILE by commit(); removed on any other way out."""
+
+    def __init__(self, path):
+        self.path = os.path.abspath(path)
+        self.part = self.path + ".part"
+        directory = os.path.dirname(self.path)
+        if not os.path.isdir(directory):
+            raise InspectorError(f"{directory}: no such directory")
+        if os.path.exists(self.path):
+            raise InspectorError(f"{path} already exists; choose another name with -o")
+        try:
+            fd = os.open(self.part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            raise InspectorError(f"{self.part} exists: another capture is writing it, or remove it") from None
+        except OSError as e:
+            raise InspectorError(f"cannot write {self.part}: {e.strerror}") from None
+        self.file = os.fdopen(fd, "wb", buffering=1 << 20)
+        self.bytes = 0
+        self.done = False
+
+    def write(self, data: bytes):
+        try:
+            self.file.write(data)
+        except OSError as e:
+            raise InspectorError(f"cannot write {self.part}: {e.strerror}") from None
+        self.bytes += len(data)
+
+    def commit(self):
+        self.file.flush()
+        os.fsync(self.file.fileno())
+        self.file.close()
+        os.replace(self.part, self.path)
+        self.done = True
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        if not self.done:
+            try:
+                self.file.close()
+            finally:
+                try:
+                    os.unlink(self.part)
+                except OSError:
+                    pass
+
+
+def take_snapshot(session: CDPSession, path, gc=True, progress=None, force=False, available=None,
+                  expose_internals=False):
+    """Captures a heap snapshot into `path`. progress(phase, done, total) reports the target's graph
+    building ("snapshot": objects), then the stream ("writing": bytes so far, total unknown)."""
+    progress = progress or (lambda phase, done, total: None)
+    check = preflight(session, available)
+    if check.verdict == "refuse" and not force:
+        raise TooRisky(check.message() + "; refusing (this could run the host out of memory); "
+                       "--force captures anyway")
+    with _PartFile(path) as out:
+        def on_chunk(params):
+            out.write(params.get("chunk", "").encode("utf-8", "surrogatepass"))
+            progress("writing", out.bytes, 0)
+
+        def on_progress(params):
+            progress("snapshot", int(params.get("done", 0)), int(params.get("total", 0)) or 1)
+
+        session.on("HeapProfiler.addHeapSnapshotChunk", on_chunk)
+        session.on("HeapProfiler.reportHeapSnapshotProgress", on_progress)
+        session.call("HeapProfiler.enable")
+        if gc:
+            progress("collecting garbage", 0, 1)
+            session.call("HeapProfiler.collectGarbage")
+        params = {"reportProgress": True, "captureNumericValue": False}
+        if expose_internals:
+            params["exposeInternals"] = True
+        session.call("HeapProfiler.takeHeapSnapshot", params)
+        if out.bytes == 0:
+            raise InspectorError("the target sent no snapshot data")
+        out.commit()
+        progress("done", out.bytes, out.bytes)
+        return check, out.bytes
+
+
+def sample_heap(session: CDPSession, path, duration=None, interval=32768, stop=None, progress=None):
+    """Runs the sampling heap profiler for `duration` seconds (or until stop() returns True) and
+    writes DevTools' .heapprofile JSON to `path` (0600, renamed into place when complete)."""
+    if interval <= 0:
+        raise InspectorError("the sampling interval must be a positive number of bytes")
+    progress = progress or (lambda phase, done, total: None)
+    with _PartFile(path) as out:
+        session.call("HeapProfiler.enable")
+        session.call("HeapProfiler.startSampling", {"samplingInterval": int(interval)})
+        started = time.monotonic()
+        try:
+            while True:
+                elapsed = time.monotonic() - started
+                if duration is not None and elapsed >= duration:
+                    break
+                if stop is not None and stop():
+                    break
+                progress("sampling", elapsed, duration or 0)
+                time.sleep(0.1 if duration is None else min(0.1, max(0.0, duration - elapsed)))
+                # Keep the connection honest: a target that died shows up here, not at the end.
+                session.call("Runtime.getHeapUsage", idle_timeout=10)
+        finally:
+            result = session.call("HeapProfiler.stopSampling")
+        profile = result.get("profile")
+        if not isinstance(profile, dict) or "head" not in profile:
+            raise InspectorError("the target returned no sampling profile")
+        out.write(json.dumps(profile, separators=(",", ":")).encode("utf-8", "surrogatepass"))
+        out.commit()
+        return out.bytes
+
+
+# -- the signal path (--heapsnapshot-signal) ----------------------------------------------------------
+_NODE_NAME = re.compile(r"^Heap\.\d{8}\.\d{6}\.\d+\.\d+\.\d+\.heapsnapshot$")
+
+
+def _snapshots_in(directory):
+    try:
+        return {n for n in os.listdir(directory) if _NODE_NAME.match(n)}
+    except OSError:
+        return set()
+
+
+def _open_by(pid, path):
+    """Whether process pid has `path` open (Node is still writing it)."""
+    try:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                if os.readlink(f"/proc/{pid}/fd/{fd}") == path:
+                    return True
+            except OSError:
+                continue
+    except OSError:
+        return False
+    return False
+
+
+def snapshot_by_signal(pid, signal_name="SIGUSR2", timeout=600.0, progress=None):
+    """For a process started with --heapsnapshot-signal: sends the signal, waits for the new
+    Heap.*.heapsnapshot in its working directory to be written completely, returns its path."""
+    progress = progress or (lambda phase, done, total: None)
+    sig = getattr(signals, signal_name if signal_name.startswith("SIG") else "SIG" + signal_name, None)
+    if not isinstance(sig, signals.Signals):
+        raise InspectorError(f"unknown signal {signal_name}")
+    try:
+        cwd = os.readlink(f"/proc/{pid}/cwd")
+    except FileNotFoundError:
+        raise InspectorGone(f"no process with pid {pid}") from None
+    except OSError as e:
+        raise InspectorError(f"cannot see process {pid}'s working directory: {e.strerror}") from None
+    before = _snapshots_in(cwd)
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        raise InspectorGone(f"process {pid} exited") from None
+    except PermissionError:
+        raise InspectorError(f"not allowed to signal process {pid} (another user's process?)") from None
+    deadline = time.monotonic() + timeout
+    found = None
+    last_size, stable_since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        alive = os.path.exists(f"/proc/{pid}")
+        if found is None:
+            new = sorted(_snapshots_in(cwd) - before)
+            if new:
+                found = os.path.join(cwd, new[-1])
+            elif not alive:
+                raise InspectorGone(f"process {pid} exited before writing a snapshot")
+            elif time.monotonic() - stable_since > min(timeout, 60.0):
+                raise InspectorTimeout(
+                    f"no new Heap.*.heapsnapshot in {cwd} {min(timeout, 60.0):g} s after {sig.name}: was process {pid} "
+                    f"started with --heapsnapshot-signal={sig.name}?")
+            continue
+        size = os.path.getsize(found) if os.path.exists(found) else 0
+        progress("writing", size, 0)
+        if size != last_size:
+            last_size, stable_since = size, time.monotonic()
+            continue
+        if alive and _open_by(pid, found):
+            continue
+        if time.monotonic() - stable_since >= 0.3:
+            if not _looks_complete(found):
+                raise InspectorError(f"{found} is incomplete (the process stopped writing it)")
+            return found
+    raise InspectorTimeout(f"the snapshot was not complete within {timeout:g} s")
+
+
+def _looks_complete(path):
+    try:
+        with open(path, "rb") as f:
+            f.seek(max(0, os.path.getsize(path) - 64))
+            return f.read().rstrip().endswith(b"}")
+    except OSError:
+        return False
