@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 
 from .cache import IndexCache
+from .diff import DiffRow, SnapshotDiff
 from .errors import Cancelled, SnapshotError
 from .loader import load
 from .model import HeapSnapshot, Statistics
@@ -49,5 +50,5 @@ def open_snapshot(path, progress=None, use_cache=True, cache=None) -> Snapshot:
     return Snapshot(heap, path, from_cache=False, cache_entry=entry)
 
 
-__all__ = ["open_snapshot", "Snapshot", "SnapshotError", "Cancelled", "IndexCache", "HeapSnapshot",
+__all__ = ["SnapshotDiff", "DiffRow", "open_snapshot", "Snapshot", "SnapshotError", "Cancelled", "IndexCache", "HeapSnapshot",
            "Statistics", "ClassRow", "EdgeInfo", "NodeInfo", "edge_label", "format_distance", "load"]

@@ -67,6 +67,7 @@ class HeapSnapshot:
 
     def __init__(self):
         self.persist = None  # called with arrays computed after the index was saved
+        self._string_ids = None
         self.strings = None  # a StringTable
         self.class_names: list = []
         self.class_keys: list = []
@@ -431,9 +432,10 @@ class HeapSnapshot:
             if match is None:
                 chosen[k] = -1
             else:
-                if match not in self._interface_name_ids:
-                    self._interface_name_ids[match] = self.add_string(match)
-                chosen[k] = self._interface_name_ids[match]
+                ids = self.__dict__.setdefault("_interface_name_ids", {})
+                if match not in ids:
+                    ids[match] = self.add_string(match)
+                chosen[k] = ids[match]
         picked = chosen[inverse.reshape(-1)]
         hit = picked >= 0
         class_index[objects[hit]] = picked[hit].astype(np.uint32)

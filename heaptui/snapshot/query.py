@@ -536,6 +536,21 @@ class SnapshotQuery:
     def statistics(self):
         return self.heap.statistics
 
+    def classify_with(self, definitions):
+        """(class id per node, names, keys, visible) when plain objects are named by another snapshot's
+        interface definitions (the base side of a comparison)."""
+        h = self.heap
+        if definitions == h.interface_definitions:
+            return h.class_id, h.class_names, h.class_keys, h.class_visible
+        index = h.base_class_index()
+        h.apply_interface_definitions(definitions, index)
+        class_id, names, keys = h.class_ids_for(index)
+        from . import kernels as K
+        from .model import _public_rows
+        count, _shallow, _dist, first = K.class_aggregates(class_id, len(names), h.self_size, h.distance,
+                                                            np.zeros(0, dtype=np.uint8))
+        return class_id, names, keys, _public_rows(keys, count, first)
+
 
 def sort_class_rows(rows, sort="retained", descending=None):
     """DevTools' Summary order: each column with its secondary key."""
