@@ -8,6 +8,8 @@ import os
 import sys
 import time
 
+from .format import human_size, percent
+
 PROG = "heaptui"
 
 
@@ -27,18 +29,6 @@ def fail(message, status=2):
 
 
 # -- formatting ---------------------------------------------------------------------------------
-def human_size(n):
-    n = int(n)
-    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("kB", 1 << 10)):
-        if abs(n) >= scale:
-            return f"{n / scale:.1f} {unit}"
-    return f"{n} B"
-
-
-def percent(part, total):
-    return f"{round(part / total * 100) if total else 0} %"
-
-
 def table(headers, rows, align):
     widths = [len(h) for h in headers]
     for r in rows:
@@ -48,6 +38,17 @@ def table(headers, rows, align):
         cells = [c.rjust(w) if a == ">" else c.ljust(w) for c, w, a in zip(r, widths, align)]
         out.append("  ".join(cells).rstrip())
     return "\n".join(out)
+
+
+def count(text):
+    """argparse type: a whole number, 0 or more."""
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"'{text}' is negative")
+    return n
 
 
 class Progress:
@@ -333,12 +334,33 @@ def cmd_profile(args):
     return 0
 
 
-def cmd_demo(args):
-    from .demo import demo_paths
-    path = demo_paths()[-1]
-    print(f"heaptui demo: {os.path.basename(path)} (a bundled snapshot of a small leaking Node service)")
-    ns = argparse.Namespace(file=path, no_cache=False, sort="retained", top=15, json=False)
-    return cmd_summary(ns)
+def cmd_open(argv):
+    """`heaptui [FILE ...] [--demo]`: the terminal UI (or, without a terminal, the summaries)."""
+    p = _Parser(prog=PROG, description="Open snapshots in the terminal UI: one to explore, two (base "
+                "then current) to compare; none opens the capture pane.")
+    p.add_argument("files", nargs="*", metavar="FILE")
+    p.add_argument("--demo", action="store_true", help="open the bundled demo snapshots")
+    p.add_argument("--no-mouse", action="store_true", help="do not capture the mouse")
+    p.add_argument("--theme", choices=["default", "ansi"], default="default",
+                   help="ansi: use the terminal's own 16 colours")
+    args = p.parse_args(argv)
+    files = list(args.files)
+    if args.demo:
+        from .demo import demo_paths
+        files = demo_paths() + files
+    for f in files:
+        if not os.path.exists(f):
+            raise UsageError(f"{f}: no such file")
+    if not (sys.stdout.isatty() and sys.stdin.isatty()):
+        if not files:
+            raise UsageError("the terminal UI needs a terminal; see 'heaptui --help' for commands")
+        for f in files:
+            print(f"== {f}")
+            cmd_summary(argparse.Namespace(file=f, no_cache=False, sort="retained", top=15, json=False))
+        return 0
+    from .tui import run
+    run(files, mouse=not args.no_mouse, ansi=args.theme == "ansi")
+    return 0
 
 
 # -- parser ---------------------------------------------------------------------------------------
@@ -354,7 +376,7 @@ def build_parser():
         return sp
 
     s = with_file(sub.add_parser("summary", help="classes with counts, shallow and retained sizes"))
-    s.add_argument("--top", type=int, default=None, help="rows to show (0 = all; default 30, all with --json)")
+    s.add_argument("--top", type=count, default=None, help="rows to show (0 = all; default 30, all with --json)")
     s.add_argument("--sort", choices=["retained", "shallow", "count", "distance", "name"],
                    default="retained")
     s.add_argument("--json", action="store_true", help="a JSON array of class rows")
@@ -366,7 +388,7 @@ def build_parser():
     s = with_file(sub.add_parser("object", help="one object: dominators, retainers, retaining path"))
     s.add_argument("id", metavar="@ID", help="the object's id, as @12345")
     s.add_argument("--json", action="store_true")
-    s.add_argument("--limit", type=int, default=20, help="retainers to list (default 20)")
+    s.add_argument("--limit", type=count, default=20, help="retainers to list (default 20)")
     s.set_defaults(func=cmd_object)
 
     s = with_file(sub.add_parser("stats", help="DevTools' statistics: code, strings, arrays, system..."))
@@ -403,7 +425,8 @@ def build_parser():
     s.add_argument("--interval", type=int, default=32768, help="mean bytes between samples (default 32768)")
     s.set_defaults(func=cmd_profile)
 
-    p.add_argument("--demo", action="store_true", help="open the bundled demo snapshots")
+    p.epilog = ("heaptui FILE opens the terminal UI on a snapshot; heaptui BASE CURRENT opens two for "
+                "comparison; heaptui --demo opens the bundled demo; heaptui alone opens the capture pane.")
     return p
 
 
@@ -425,10 +448,11 @@ def main(argv=None):
     from .snapshot import Cancelled, SnapshotError
     try:
         parser = build_parser()
+        commands = set(parser._subparsers._group_actions[0].choices)
+        if not argv or (argv[0] not in commands and argv[0] not in ("-h", "--help", "--version")):
+            return cmd_open(argv)
         args = parser.parse_args(argv)
         if args.command is None:
-            if args.demo:
-                return cmd_demo(args)
             parser.print_help()
             return 0
         return args.func(args)

@@ -158,3 +158,27 @@ def test_retainer_index_is_added_to_the_entry_when_first_built(tmp_path, cache):
     again = open_snapshot(p, cache=cache)
     assert again.from_cache and again.heap.ret_first is not None
     assert [e.label for e in again.retainers(2)] == names == [".a"]
+
+
+def test_eviction_never_touches_other_directories(tmp_path, monkeypatch):
+    shared = tmp_path / "shared"
+    for i in range(12):
+        (shared / f"my-project-{i}").mkdir(parents=True)
+        (shared / f"my-project-{i}" / "notes.txt").write_text("keep me")
+    monkeypatch.setenv("HEAPTUI_CACHE_DIR", str(shared))
+    for i in range(10):  # more snapshots than entries kept
+        p = make(tmp_path / f"s{i}.heapsnapshot", extra_size=i)
+        open_snapshot(p)
+    assert all((shared / f"my-project-{i}" / "notes.txt").exists() for i in range(12))
+    entries = os.listdir(shared / "index")
+    assert 1 <= len(entries) <= 8
+
+
+def test_gzipped_file_gets_a_hint(tmp_path):
+    import gzip
+    from heaptui.snapshot import SnapshotError
+    p = make(tmp_path / "a.heapsnapshot")
+    gz = tmp_path / "a.heapsnapshot.gz"
+    gz.write_bytes(gzip.compress(p.read_bytes()))
+    with pytest.raises(SnapshotError, match="gunzip"):
+        open_snapshot(gz, use_cache=False)

@@ -13,11 +13,8 @@ NAMES = ("demo-baseline.heapsnapshot", "demo-leaking.heapsnapshot")
 
 
 def _demo_dir():
-    env = os.environ.get("HEAPTUI_CACHE_DIR")
-    if env:
-        return os.path.join(env, "demo")
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "heaptui", "demo")
+    from ..snapshot.cache import cache_home
+    return os.path.join(cache_home(), "demo")
 
 
 def demo_paths():

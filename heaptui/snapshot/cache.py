@@ -44,12 +44,17 @@ EDGE_ARRAYS = ("edge_type", "edge_name", "edge_to")
 OPTIONAL = ("ret_first", "ret_edge")
 
 
-def default_root():
+def cache_home():
+    """heaptui's cache directory: $HEAPTUI_CACHE_DIR, else $XDG_CACHE_HOME/heaptui or ~/.cache/heaptui."""
     env = os.environ.get("HEAPTUI_CACHE_DIR")
     if env:
         return env
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "heaptui", "index")
+    return os.path.join(base, "heaptui")
+
+
+def default_root():
+    return os.path.join(cache_home(), "index")
 
 
 def file_key(path):
@@ -240,6 +245,11 @@ def _evict(parent, keep):
     entries = []
     for name in names:
         full = os.path.join(parent, name)
+        # Only ever touch what heaptui made here: entry directories (32 hex digits) with a manifest,
+        # and its own temporary directories.
+        base = name.split(".old-")[0]
+        if not (_is_entry_name(base) or (name.startswith(".tmp-") and len(name) > 5)):
+            continue
         if name.startswith(".tmp-") or ".old-" in name:
             try:
                 if os.path.getmtime(full) < _now() - 3600:
@@ -247,7 +257,7 @@ def _evict(parent, keep):
             except OSError:
                 pass
             continue
-        if os.path.isdir(full) and full != keep:
+        if os.path.isdir(full) and full != keep and os.path.exists(os.path.join(full, "manifest.json")):
             try:
                 entries.append((os.path.getmtime(full), full))
             except OSError:
@@ -255,6 +265,10 @@ def _evict(parent, keep):
     entries.sort(reverse=True)
     for _mtime, full in entries[KEEP_ENTRIES - 1:]:
         shutil.rmtree(full, ignore_errors=True)
+
+
+def _is_entry_name(name):
+    return len(name) == 32 and all(c in "0123456789abcdef" for c in name)
 
 
 def _now():

@@ -283,6 +283,8 @@ def _parse(p: _Parser) -> RawSnapshot:
     if pos >= p.size:
         p.fail("the file holds only white space")
     first = p.buf[pos]
+    if p.size >= 2 and p.buf[0] == 0x1F and p.buf[1] == 0x8B:
+        p.fail("the file is gzip-compressed; gunzip it first")
     if first != ord("{"):
         p.fail("not a heap snapshot (it is not a JSON object)")
     pos += 1

@@ -1,0 +1,208 @@
+"""Row models for the tree-tables: DevTools' Summary, Comparison, Containment and Retainers views."""
+from __future__ import annotations
+
+from ..format import format_distance, human_size, node_label, signed
+from .table import Column, Row, RowModel
+
+PAGE = 100
+DIFF_PAGE = 50
+
+
+def _size(n, total):
+    pct = round(n / total * 100) if total else 0
+    return f"{human_size(n)} {pct:>2}%"
+
+
+class _ObjectRows:
+    """Rows for objects and edges of one snapshot (shared by the summary and containment views)."""
+
+    def __init__(self, snap):
+        self.snap = snap
+        self.total = snap.statistics().total
+
+    def has_edges(self, v):
+        h = self.snap.heap
+        return int(h.first_edge[v + 1]) > int(h.first_edge[v])
+
+    def instance_row(self, v, depth, style=""):
+        h = self.snap.heap
+        return Row(key=("node", v), kind="instance", node=v, depth=depth, style=style,
+                   expandable=self.has_edges(v), ancestors=(v,),
+                   cells=[node_label(self.snap, v), format_distance(int(h.distance[v])), "",
+                          _size(int(h.self_size[v]), self.total), _size(int(h.retained[v]), self.total)])
+
+    def edge_rows(self, row, offset=0):
+        """A page of the outgoing edges of row.node, largest retained first (DevTools' default)."""
+        snap, h = self.snap, self.snap.heap
+        edges = snap.edges(row.node)
+        edges.sort(key=lambda e: (-int(h.retained[e.target]), e.edge))
+        out = []
+        for e in edges[offset:offset + PAGE]:
+            v = e.target
+            cycle = v in row.ancestors
+            out.append(Row(key=("edge", e.edge), kind="edge", node=v, depth=row.depth + 1,
+                           expandable=not cycle and self.has_edges(v), ancestors=row.ancestors + (v,),
+                           style="dim" if cycle or e.type == "weak" else "",
+                           cells=[f"{e.label} :: {node_label(snap, v)}" + (" (cycle)" if cycle else ""),
+                                  format_distance(int(h.distance[v])), "",
+                                  _size(int(h.self_size[v]), self.total),
+                                  _size(int(h.retained[v]), self.total)]))
+        if offset + PAGE < len(edges):
+            rest = len(edges) - offset - PAGE
+            out.append(Row(key=("more-edges", row.key, offset), kind="more", depth=row.depth + 1,
+                           cells=[f"\u2026 {rest:,} more edges (Enter)"],
+                           payload=lambda: self.edge_rows(row, offset + PAGE)))
+        return out
+
+
+SUMMARY_COLUMNS = [Column("Constructor", 0, "<", "name"), Column("Distance", 8, ">", "distance"),
+                   Column("Count", 9, ">", "count"), Column("Shallow", 13, ">", "shallow"),
+                   Column("Retained", 13, ">", "retained")]
+
+
+class SummaryModel(RowModel, _ObjectRows):
+    """Classes; a class expands into its instances (paged), an instance into its edges."""
+
+    columns = SUMMARY_COLUMNS
+
+    def __init__(self, snap, name_filter="", id_range=None):
+        _ObjectRows.__init__(self, snap)
+        self.sort_key, self.descending = "retained", True
+        self.name_filter = name_filter
+
+    def roots(self):
+        rows = self.snap.classes(sort=self.sort_key, descending=self.descending,
+                                 name_filter=self.name_filter or None)
+        return [Row(key=("class", r.key), kind="class", expandable=True, payload=r,
+                    cells=[r.name + (f"  \u00d7{r.count:,}" if r.count > 1 else ""),
+                           format_distance(r.distance), f"{r.count:,}", _size(r.self_size, self.total),
+                           _size(r.retained_size, self.total)]) for r in rows]
+
+    def instance_sort(self):
+        return self.sort_key if self.sort_key in ("retained", "shallow", "distance") else "retained"
+
+    def children(self, row):
+        if row.kind == "class":
+            return self.instance_rows(row, 0)
+        return self.edge_rows(row)
+
+    def instance_rows(self, row, offset, limit=PAGE):
+        page, total = self.snap.instances(row.payload.index, self.instance_sort(), offset, limit)
+        out = [self.instance_row(v, 1) for v in page]
+        if offset + len(page) < total:
+            rest = total - offset - len(page)
+            out.append(Row(key=("more", row.key, offset), kind="more", depth=1,
+                           cells=[f"\u2026 {rest:,} more (Enter)"],
+                           payload=lambda: self.instance_rows(row, offset + limit)))
+        return out
+
+    def position_of(self, class_row, v):
+        """Where instance v falls in its class under the current instance order."""
+        members = self.snap._class_members(class_row.index)
+        order = self.snap._instance_order(members, self.instance_sort())
+        ordered = members[order]
+        hits = (ordered == v).nonzero()[0]
+        return int(hits[0]) if hits.size else None
+
+
+class ContainmentModel(RowModel, _ObjectRows):
+    """DevTools' Containment view: the root's edges, and each object's edges below it."""
+
+    columns = [Column("Object", 0, "<"), Column("Distance", 8, ">"), Column("", 1, ">"),
+               Column("Shallow", 13, ">"), Column("Retained", 13, ">")]
+
+    def __init__(self, snap):
+        _ObjectRows.__init__(self, snap)
+
+    def roots(self):
+        root = self.snap.root
+        return self.edge_rows(Row(key=("root",), cells=[], node=root, depth=-1, ancestors=(root,)))
+
+    def children(self, row):
+        return self.edge_rows(row)
+
+
+class RetainersModel(RowModel):
+    """DevTools' Retainers view for one object: who holds it, and who holds those, lazily."""
+
+    columns = [Column("Retainer", 0, "<"), Column("Dist.", 5, ">"), Column("Retained", 13, ">")]
+
+    def __init__(self, snap, node):
+        self.snap, self.node = snap, node
+        self.total = snap.statistics().total
+
+    def roots(self):
+        if self.node is None:
+            return []
+        return self._retainers(self.node, 0, (self.node,), 0)
+
+    def children(self, row):
+        return self._retainers(row.node, row.depth + 1, row.ancestors, 0)
+
+    def _retainers(self, v, depth, ancestors, offset):
+        snap, h = self.snap, self.snap.heap
+        out = []
+        for e in snap.retainers(v, offset=offset, limit=PAGE):
+            src = e.source
+            cycle = src in ancestors
+            d = int(h.distance[src])
+            out.append(Row(key=("ret", e.edge), kind="edge", node=src, depth=depth,
+                           expandable=not cycle and src != snap.root,
+                           ancestors=ancestors + (src,), payload=e,
+                           style="dim" if cycle or d < 0 else "",
+                           cells=[f"{e.label} in {node_label(snap, src)}" + (" (cycle)" if cycle else ""),
+                                  format_distance(d), _size(int(h.retained[src]), self.total)]))
+        total = snap.retainer_count(v)
+        if offset + PAGE < total:
+            rest = total - offset - PAGE
+            out.append(Row(key=("more-ret", v, offset), kind="more", depth=depth,
+                           cells=[f"\u2026 {rest:,} more retainers (Enter)"],
+                           payload=lambda: self._retainers(v, depth, ancestors, offset + PAGE)))
+        return out
+
+
+class ComparisonModel(RowModel):
+    """DevTools' Comparison view: per class # New, # Deleted, # Delta, Alloc./Freed Size, Size Delta;
+    a class expands into its new objects (current snapshot) then its deleted ones (base)."""
+
+    columns = [Column("Constructor", 0, "<", "name"), Column("# New", 8, ">", "new_count"),
+               Column("# Deleted", 9, ">", "deleted_count"), Column("# Delta", 8, ">", "count_delta"),
+               Column("Alloc. Size", 10, ">", "alloc_size"), Column("Freed Size", 10, ">", "freed_size"),
+               Column("Size Delta", 10, ">", "size_delta")]
+
+    def __init__(self, diff):
+        self.diff = diff
+        self.sort_key, self.descending = "alloc_size", True
+
+    def roots(self):
+        fmt = lambda n: f"{n:,}"
+        return [Row(key=("diff", r.key), kind="class", expandable=True, payload=r,
+                    cells=[r.name, f"{r.new_count:,}", f"{r.deleted_count:,}", signed(r.count_delta, fmt),
+                           human_size(r.alloc_size), human_size(r.freed_size),
+                           signed(r.size_delta, human_size)])
+                for r in self.diff.sorted_rows(self.sort_key, self.descending)]
+
+    def children(self, row):
+        if row.kind != "class":
+            return []
+        added = self.diff.added(row.payload.key)
+        deleted = self.diff.deleted(row.payload.key)
+        return self._page(row, added, deleted, 0)
+
+    def _page(self, row, added, deleted, offset):
+        cur, base = self.diff.current, self.diff.base
+        items = [(cur, v, "new") for v in added] + [(base, v, "deleted") for v in deleted]
+        out = []
+        for snap, v, kind in items[offset:offset + DIFF_PAGE]:
+            size = human_size(int(snap.heap.self_size[v]))
+            out.append(Row(key=(kind, v), kind="instance", node=v, depth=1, style=kind,
+                           payload=snap,
+                           cells=[node_label(snap, v), "\u2022" if kind == "new" else "",
+                                  "\u2022" if kind == "deleted" else "", "",
+                                  size if kind == "new" else "", size if kind == "deleted" else "", ""]))
+        if offset + DIFF_PAGE < len(items):
+            rest = len(items) - offset - DIFF_PAGE
+            out.append(Row(key=("more", row.key, offset), kind="more", depth=1,
+                           cells=[f"\u2026 {rest:,} more (Enter)"],
+                           payload=lambda: self._page(row, added, deleted, offset + DIFF_PAGE)))
+        return out

@@ -1,0 +1,614 @@
+"""The app's screens: loading, explore (Summary + Retainers + detail), comparison, statistics,
+containment, capture, help."""
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+
+from textual import on, work
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Footer, Input, Label, OptionList, ProgressBar, Static
+
+from ..format import format_distance, human_size, node_label
+from ..snapshot import Cancelled, SnapshotDiff, SnapshotError, open_snapshot
+from .models import ComparisonModel, ContainmentModel, RetainersModel, SummaryModel
+from .table import TableHeader, TreeTable
+
+UNREACHABLE_BASE = 200000000
+
+
+# -- loading -------------------------------------------------------------------------------------------
+class LoadingScreen(Screen):
+    """Indexes the snapshots in a worker thread (the kernels release the GIL); Esc cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, paths, on_done):
+        super().__init__()
+        self.paths = list(paths)
+        self.on_done = on_done
+        self.cancelled = threading.Event()
+        self.started = time.monotonic()
+
+    def compose(self):
+        with Vertical(id="loading"):
+            yield Label("Opening", id="loading-title")
+            yield ProgressBar(total=1.0, show_eta=False, id="loading-bar")
+            yield Label("", id="loading-phase")
+        yield Footer()
+
+    def on_mount(self):
+        self.load()
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def load(self):
+        done = []
+        for i, path in enumerate(self.paths):
+            name = os.path.basename(path)
+            self.app.call_from_thread(self.query_one("#loading-title", Label).update,
+                                      f"Opening {name} ({i + 1} of {len(self.paths)})")
+            phase_started = [time.monotonic()]
+
+            def progress(phase, d, total, _start=phase_started):
+                if self.cancelled.is_set():
+                    raise Cancelled()
+                frac = (d / total) if total else 0.0
+                elapsed = time.monotonic() - self.started
+                self.app.call_from_thread(self._show, phase, frac, elapsed)
+
+            try:
+                snap = open_snapshot(path, progress=progress)
+            except Cancelled:
+                self.app.call_from_thread(self.on_done, None, "cancelled")
+                return
+            except SnapshotError as e:
+                self.app.call_from_thread(self.on_done, None, str(e))
+                return
+            done.append((path, snap))
+            threading.Thread(target=snap.prepare, daemon=True).start()
+        self.app.call_from_thread(self.on_done, done, None)
+
+    def _show(self, phase, frac, elapsed):
+        self.query_one("#loading-bar", ProgressBar).update(progress=frac)
+        eta = ""
+        if 0.05 < frac < 1 and phase in ("nodes", "edges"):
+            eta = f", about {elapsed / frac * (1 - frac):.0f} s left in this phase"
+        self.query_one("#loading-phase", Label).update(f"{phase} \u2014 {elapsed:.1f} s{eta}  (Esc cancels)")
+
+    def action_cancel(self):
+        self.cancelled.set()
+
+
+# -- exploring one snapshot --------------------------------------------------------------------------
+class ObjectDetail(Static):
+    """Everything about one object: identity, sizes, distance, dominators, why it is alive."""
+
+    def show_node(self, snap, v):
+        if v is None:
+            self.update("")
+            return
+        h = snap.heap
+        info = snap.node(v)
+        lines = [f"[b]{_esc(snap.class_name(v))}[/b] @{info.id}  ({info.type})"]
+        name = info.name
+        if info.type in ("string", "concatenated string", "sliced string"):
+            preview = name if len(name) <= 300 else name[:300] + "\u2026"
+            lines.append("value: " + _esc(repr(preview)))
+        elif name and name != snap.class_name(v):
+            lines.append("name: " + _esc(name[:200]))
+        lines.append(f"shallow {human_size(info.self_size)} ({info.self_size:,} B)")
+        lines.append(f"retained {human_size(info.retained_size)} ({info.retained_size:,} B)")
+        lines.append(f"distance {format_distance(info.distance)}")
+        loc = h.location_of(v) if hasattr(h, "location_of") else None
+        if loc:
+            lines.append(f"defined at script {loc[0]}, line {loc[1] + 1}, column {loc[2] + 1}")
+        chain = snap.dominator_chain(v)[1:6]
+        if chain:
+            lines.append("[b]dominators[/b] (freeing one frees this):")
+            lines += ["  " + _esc(node_label(snap, d, 40)) for d in chain]
+        path = snap.retaining_path(v)
+        if path:
+            lines.append("[b]held by[/b] (shortest path from a root):")
+            for p in path[-6:]:
+                lines.append("  " + _esc(f"{node_label(snap, p.source, 30)} {p.label}"))
+        elif v != snap.root:
+            lines.append("[dim]no strong path from a root (unreachable or weak only)[/dim]")
+        self.update("\n".join(lines))
+
+    def show_class(self, row, total):
+        self.update("\n".join([
+            f"[b]{_esc(row.name)}[/b]",
+            f"{row.count:,} objects, distance {format_distance(row.distance)}",
+            f"shallow {human_size(row.self_size)} ({row.self_size:,} B)",
+            f"retained {human_size(row.retained_size)} ({row.retained_size:,} B)",
+            f"{row.retained_size / total * 100 if total else 0:.1f} % of the heap" if total else "",
+            "[dim]Enter expands into instances[/dim]"]))
+
+
+def _esc(text):
+    return str(text).replace("[", "\\[")
+
+
+class ExploreScreen(Screen):
+    AUTO_FOCUS = "#summary"
+    BINDINGS = [
+        Binding("slash", "filter", "Filter"),
+        Binding("s", "sort", "Sort"),
+        Binding("r", "reverse", "Reverse", show=False),
+        Binding("g", "goto", "Go @id"),
+        Binding("at", "goto", "Go @id", show=False),
+        Binding("left_square_bracket", "back", "Back", show=False),
+        Binding("right_square_bracket", "forward", "Forward", show=False),
+        Binding("c", "compare", "Compare"),
+        Binding("t", "statistics", "Stats"),
+        Binding("o", "containment", "Containment", show=False),
+        Binding("p", "capture", "Capture"),
+        Binding("escape", "close_inputs", "Close", show=False),
+    ]
+
+    def __init__(self, path, snap):
+        super().__init__()
+        self.path, self.snap = path, snap
+        self.model = SummaryModel(snap)
+        self.history, self.history_at = [], -1
+        self.focus_node = None
+
+    def compose(self):
+        s = self.snap
+        stats = s.statistics()
+        yield Static(f"[b]{_esc(os.path.basename(self.path))}[/b]  {s.node_count:,} objects, "
+                     f"{human_size(stats.total)}" + ("  (index cache)" if s.from_cache else ""),
+                     id="title")
+        yield Input(placeholder="filter classes (Esc closes)", id="filter", classes="hidden")
+        yield Input(placeholder="object id, e.g. @12345 (Enter goes, Esc closes)", id="goto",
+                    classes="hidden")
+        table = TreeTable(self.model, id="summary")
+        yield TableHeader(table, id="summary-header")
+        yield table
+        with Horizontal(id="lower"):
+            with Vertical(id="retainers-pane"):
+                yield Label("Retainers", id="retainers-title")
+                rt = TreeTable(RetainersModel(self.snap, None), id="retainers")
+                yield TableHeader(rt, id="retainers-header")
+                yield rt
+            yield ObjectDetail(id="detail")
+        yield Footer()
+
+    def on_mount(self):
+        self.query_one("#summary", TreeTable).focus()
+
+    # -- reacting to the cursor --------------------------------------------------------------------
+    @on(TreeTable.Highlighted, "#summary")
+    def summary_moved(self, event):
+        row = event.row
+        if row.node is not None:
+            self.show_object(row.node)
+        elif row.kind == "class":
+            self.query_one(ObjectDetail).show_class(row.payload, self.snap.statistics().total)
+
+    @on(TreeTable.Highlighted, "#retainers")
+    def retainer_moved(self, event):
+        if event.row.node is not None and event.table.has_focus:
+            self.query_one(ObjectDetail).show_node(self.snap, event.row.node)
+
+    def show_object(self, v, record=True):
+        if v == self.focus_node:
+            return
+        self.focus_node = v
+        if record:
+            del self.history[self.history_at + 1:]
+            self.history.append(v)
+            self.history_at = len(self.history) - 1
+        self.query_one(ObjectDetail).show_node(self.snap, v)
+        self.query_one("#retainers-title", Label).update(
+            f"Retainers of {_esc(node_label(self.snap, v, 50))} ({self.snap.retainer_count(v):,})")
+        rt = self.query_one("#retainers", TreeTable)
+        rt.set_model(RetainersModel(self.snap, v))
+        self._expand_shortest(rt)
+
+    def _expand_shortest(self, rt):
+        """Like DevTools: open the first retainer repeatedly (20 levels at most) while it is not a
+        global; the first retainers are the closest to a root, so this shows one shortest path."""
+        index = 0
+        for _ in range(20):
+            if index >= len(rt.table_rows):
+                break
+            row = rt.table_rows[index]
+            d = int(self.snap.heap.distance[row.node]) if row.node is not None else -1
+            if not row.expandable or not 1 < d < UNREACHABLE_BASE:
+                break
+            rt.expand(index)
+            index += 1
+
+    # -- actions -----------------------------------------------------------------------------------
+    @on(TableHeader.SortRequested, "#summary-header")
+    def header_sort(self, event):
+        self.model.set_sort(event.key)
+        self._resort()
+
+    def action_sort(self):
+        keys = [c.sort_key for c in self.model.columns]
+        i = keys.index(self.model.sort_key) if self.model.sort_key in keys else -1
+        self.model.set_sort(keys[(i + 1) % len(keys)], descending=keys[(i + 1) % len(keys)] != "name")
+        self._resort()
+
+    def action_reverse(self):
+        self.model.set_sort(self.model.sort_key)
+        self._resort()
+
+    def _resort(self):
+        self.query_one("#summary", TreeTable).reload()
+        self.query_one("#summary-header", TableHeader).refresh()
+
+    def action_filter(self):
+        box = self.query_one("#filter", Input)
+        box.display = True  # an inline style applies at once, so the box can take focus now
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def filter_changed(self, event):
+        self.model.name_filter = event.value
+        self.query_one("#summary", TreeTable).reload()
+
+    @on(Input.Submitted, "#filter")
+    def filter_done(self, event):
+        self.query_one("#summary", TreeTable).focus()
+
+    def action_goto(self):
+        box = self.query_one("#goto", Input)
+        box.display = True
+        box.value = "@"
+        box.focus()
+
+    @on(Input.Submitted, "#goto")
+    def goto_submitted(self, event):
+        self.query_one("#goto", Input).display = False
+        self.jump_to_id(event.value)
+
+    def jump_to_id(self, text):
+        m = re.fullmatch(r"\s*@?(\d+)\s*", text or "")
+        if not m:
+            self.notify(f"not an object id: {text!r}", severity="error")
+            return False
+        v = self.snap.find_id(int(m.group(1)))
+        if v is None:
+            self.notify(f"no object @{m.group(1)} in this snapshot", severity="error")
+            return False
+        self.reveal(v)
+        return True
+
+    def reveal(self, v):
+        """Shows v in the Summary: its class expanded at the page holding it, the cursor on it."""
+        table = self.query_one("#summary", TreeTable)
+        self.show_object(v)
+        if int(self.snap.heap.self_size[v]) == 0:
+            table.focus()
+            return  # like DevTools, zero-size objects are not listed in the Summary
+        self.model.name_filter = ""
+        self.query_one("#filter", Input).value = ""
+        table.reload()
+        class_id = int(self.snap.heap.class_id[v])
+        for i, row in enumerate(table.table_rows):
+            if row.kind == "class" and row.payload.index == class_id:
+                pos = self.model.position_of(row.payload, v) or 0
+                offset = pos - pos % 100
+                row.expanded = True
+                table.table_rows[i + 1:i + 1] = self.model.instance_rows(row, offset)
+                table._resize()
+                for j in range(i + 1, len(table.table_rows)):
+                    if table.table_rows[j].node == v:
+                        table.select_index(j)
+                        break
+                break
+        table.refresh()
+        table.focus()
+
+    def action_back(self):
+        if self.history_at > 0:
+            self.history_at -= 1
+            self.focus_node = None
+            self.show_object(self.history[self.history_at], record=False)
+
+    def action_forward(self):
+        if self.history_at + 1 < len(self.history):
+            self.history_at += 1
+            self.focus_node = None
+            self.show_object(self.history[self.history_at], record=False)
+
+    def action_close_inputs(self):
+        for box in self.query(Input):
+            box.display = False
+        self.query_one("#summary", TreeTable).focus()
+
+    def action_compare(self):
+        self.app.action_compare()
+
+    def action_statistics(self):
+        self.app.push_screen(StatisticsScreen(self.snap))
+
+    def action_containment(self):
+        self.app.push_screen(ContainmentScreen(self.path, self.snap))
+
+    def action_capture(self):
+        self.app.push_screen(CaptureScreen())
+
+
+# -- comparison ---------------------------------------------------------------------------------------
+class CompareScreen(Screen):
+    AUTO_FOCUS = "#diff"
+    BINDINGS = [
+        Binding("b", "base", "Base"),
+        Binding("s", "sort", "Sort"),
+        Binding("r", "reverse", "Reverse"),
+        Binding("escape", "app.pop_screen", "Back"),
+    ]
+
+    def __init__(self, loaded, current_index):
+        super().__init__()
+        self.loaded = loaded
+        self.current_index = current_index
+        self.base_index = current_index - 1 if current_index > 0 else 1
+
+    def compose(self):
+        yield Static("", id="title")
+        table = TreeTable(None, id="diff")
+        yield TableHeader(table, id="diff-header")
+        yield table
+        with Horizontal(id="lower"):
+            with Vertical(id="retainers-pane"):
+                yield Label("Retainers", id="retainers-title")
+                rt = TreeTable(None, id="retainers")
+                yield TableHeader(rt, id="retainers-header")
+                yield rt
+            yield ObjectDetail(id="detail")
+        yield Footer()
+
+    def on_mount(self):
+        self.recompute()
+        self.query_one("#diff", TreeTable).focus()
+
+    def recompute(self):
+        base_path, base = self.loaded[self.base_index]
+        cur_path, cur = self.loaded[self.current_index]
+        self.diff = SnapshotDiff(base, cur)
+        self.model = ComparisonModel(self.diff)
+        self.query_one("#title", Static).update(
+            f"[b]Comparison[/b]  base {_esc(os.path.basename(base_path))} \u2192 current "
+            f"{_esc(os.path.basename(cur_path))}   ({len(self.diff.rows)} classes changed; b: other base)")
+        self.query_one("#diff", TreeTable).set_model(self.model)
+        self.query_one("#diff-header", TableHeader).refresh()
+
+    @on(TreeTable.Highlighted, "#diff")
+    def moved(self, event):
+        row = event.row
+        if row.node is None:
+            return
+        snap = row.payload
+        self.query_one(ObjectDetail).show_node(snap, row.node)
+        rt = self.query_one("#retainers", TreeTable)
+        rt.set_model(RetainersModel(snap, row.node))
+        self.query_one("#retainers-title", Label).update(
+            f"Retainers of {_esc(node_label(snap, row.node, 50))}"
+            + (" (in the base snapshot)" if snap is self.diff.base else ""))
+
+    @on(TreeTable.Highlighted, "#retainers")
+    def retainer_moved(self, event):
+        if event.row.node is not None and event.table.has_focus:
+            self.query_one(ObjectDetail).show_node(event.table.model.snap, event.row.node)
+
+    def action_base(self):
+        others = [i for i in range(len(self.loaded)) if i != self.current_index]
+        if len(others) > 1:
+            self.base_index = others[(others.index(self.base_index) + 1) % len(others)]
+            self.recompute()
+
+    @on(TableHeader.SortRequested, "#diff-header")
+    def header_sort(self, event):
+        self.model.set_sort(event.key)
+        self._resort()
+
+    def action_sort(self):
+        keys = [c.sort_key for c in self.model.columns]
+        i = keys.index(self.model.sort_key)
+        self.model.set_sort(keys[(i + 1) % len(keys)], descending=keys[(i + 1) % len(keys)] != "name")
+        self._resort()
+
+    def action_reverse(self):
+        self.model.set_sort(self.model.sort_key)
+        self._resort()
+
+    def _resort(self):
+        self.query_one("#diff", TreeTable).reload()
+        self.query_one("#diff-header", TableHeader).refresh()
+
+
+# -- statistics, containment -----------------------------------------------------------------------
+class StatisticsScreen(Screen):
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("t", "app.pop_screen", "Back", show=False)]
+
+    def __init__(self, snap):
+        super().__init__()
+        self.snap = snap
+
+    def compose(self):
+        s = self.snap.statistics()
+        other_js = s.v8heap - s.code - s.strings - s.js_arrays - s.system
+        rows = [("Code", s.code), ("Strings", s.strings), ("JS arrays", s.js_arrays),
+                ("Typed arrays", s.typed_arrays), ("System objects", s.system),
+                ("Other JS objects", other_js), ("Other non-JS objects", s.native - s.typed_arrays)]
+        lines = ["[b]Statistics[/b] (DevTools' categories)", ""]
+        for name, v in rows:
+            frac = v / s.total if s.total else 0
+            bar = "\u2588" * int(round(frac * 30))
+            lines.append(f"{name:<22}{human_size(v):>10} {frac * 100:5.1f} %  {bar}")
+        lines += ["", f"{'Total':<22}{human_size(s.total):>10}  ({s.total:,} bytes)",
+                  f"V8 heap {human_size(s.v8heap)}, native {human_size(s.native)}"]
+        yield Static("\n".join(lines), id="statistics")
+        yield Footer()
+
+
+class ContainmentScreen(Screen):
+    AUTO_FOCUS = "#containment"
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+
+    def __init__(self, path, snap):
+        super().__init__()
+        self.path, self.snap = path, snap
+
+    def compose(self):
+        yield Static(f"[b]Containment[/b] of {_esc(os.path.basename(self.path))}: the root's edges",
+                     id="title")
+        table = TreeTable(ContainmentModel(self.snap), id="containment")
+        yield TableHeader(table)
+        yield table
+        yield ObjectDetail(id="detail")
+        yield Footer()
+
+    def on_mount(self):
+        self.query_one(TreeTable).focus()
+
+    @on(TreeTable.Highlighted)
+    def moved(self, event):
+        if event.row.node is not None:
+            self.query_one(ObjectDetail).show_node(self.snap, event.row.node)
+
+
+# -- capture -------------------------------------------------------------------------------------------
+class CaptureScreen(Screen):
+    """Node processes on this host; capture one (by pid: its inspector is opened if closed)."""
+
+    AUTO_FOCUS = "#processes"
+
+    BINDINGS = [
+        Binding("r", "refresh", "Refresh"),
+        Binding("c", "capture", "Capture"),
+        Binding("f", "force", "Force", show=False),
+        Binding("o", "open", "Open"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self):
+        super().__init__()
+        self.force_next = False
+        self.capturing = False
+
+    def compose(self):
+        yield Static("[b]Capture[/b]  Node.js processes on this host (loopback inspectors only)", id="title")
+        yield DataTable(id="processes", cursor_type="row")
+        yield Label("", id="capture-status")
+        yield ProgressBar(total=1.0, show_eta=False, id="capture-bar")
+        yield Label("Snapshots taken in this session (o opens):")
+        yield OptionList(id="captured")
+        yield Footer()
+
+    def on_mount(self):
+        table = self.query_one("#processes", DataTable)
+        table.add_columns("PID", "Inspector", "Command")
+        self.action_refresh()
+        table.focus()
+
+    def action_refresh(self):
+        from ..inspector import node_processes
+        table = self.query_one("#processes", DataTable)
+        table.clear()
+        self.pids = []
+        for p in node_processes():
+            table.add_row(str(p.pid), str(p.inspector_port or "closed"), p.command[:80], key=str(p.pid))
+            self.pids.append(p.pid)
+        if not self.pids:
+            self._status("No Node.js processes found for this user. r refreshes.")
+
+    def _status(self, text):
+        self.query_one("#capture-status", Label).update(text)
+
+    def action_force(self):
+        self.force_next = True
+        self.action_capture()
+
+    def action_capture(self):
+        if self.capturing:
+            return
+        table = self.query_one("#processes", DataTable)
+        if not self.pids:
+            return
+        pid = self.pids[table.cursor_row]
+        self.capturing = True
+        self.capture(pid, self.force_next)
+        self.force_next = False
+
+    @work(thread=True, exclusive=True, group="capture", exit_on_error=False)
+    def capture(self, pid, force):
+        from .. import inspector
+        call = self.app.call_from_thread
+        try:
+            call(self._status, f"connecting to process {pid}\u2026")
+            with inspector.connect(pid=pid) as session:
+                check = inspector.preflight(session)
+                if check.verdict == "refuse" and not force:
+                    call(self._status, "[b]refused[/b]: " + check.message() +
+                         " (it could exhaust the host's memory; f captures anyway)")
+                    return
+                warning = ("[b]warning[/b]: " + check.message() + "\n") if check.verdict != "ok" else ""
+                out = inspector.default_snapshot_name(pid)
+
+                def progress(phase, done, total):
+                    frac = done / total if total else 0.0
+                    text = f"{phase}: {human_size(done)} written" if phase == "writing" else f"{phase}"
+                    call(self._progress, warning + text, frac if phase != "writing" else None)
+
+                inspector.take_snapshot(session, out, progress=progress, force=True)
+            call(self._captured, os.path.abspath(out))
+        except inspector.InspectorError as e:
+            call(self._status, f"[b]error[/b]: {_esc(e)}")
+        finally:
+            self.capturing = False
+
+    def _progress(self, text, frac):
+        self._status(text)
+        bar = self.query_one("#capture-bar", ProgressBar)
+        if frac is None:
+            bar.update(total=None)
+        else:
+            bar.update(total=1.0, progress=frac)
+
+    def _captured(self, path):
+        self.query_one("#captured", OptionList).add_option(path)
+        self.query_one("#capture-bar", ProgressBar).update(total=1.0, progress=1.0)
+        self._status(f"wrote {path} ({human_size(os.path.getsize(path))}); o opens it")
+        self.app.captured.append(path)
+
+    def action_open(self):
+        options = self.query_one("#captured", OptionList)
+        if options.option_count == 0:
+            return
+        index = options.highlighted if options.highlighted is not None else options.option_count - 1
+        self.app.open_paths([str(options.get_option_at_index(index).prompt)])
+
+    def action_back(self):
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+
+
+class HelpScreen(ModalScreen):
+    BINDINGS = [Binding("escape", "app.pop_screen", "Close"), Binding("q", "app.pop_screen", "Close"),
+                Binding("question_mark", "app.pop_screen", "Close", show=False)]
+
+    TEXT = """[b]heaptui[/b]: DevTools' Memory panel in a terminal
+
+[b]Summary[/b] (classes)    Enter/\u2192 expand  \u2190 collapse  s sort by next column  r reverse
+                     / filter classes   g or @ go to an object id   [ ] back/forward
+[b]Retainers[/b]            who holds the selected object; the shortest path from a root opens
+                     by itself. Weak edges and edges from the root are hidden; (cycle) marks loops
+[b]Views[/b]                c compare two snapshots   t statistics   o containment from the root
+                     p capture from a live Node process   ctrl+p command palette
+[b]Anywhere[/b]             tab moves between panes   ? or F1 this help   q quit
+
+Columns are DevTools' own numbers: Shallow Size after folding internal stores into their owner,
+Retained Size from the dominator tree, Distance from a global object (\u2212 for system objects)."""
+
+    def compose(self):
+        yield Static(self.TEXT, id="help")

@@ -1,0 +1,334 @@
+"""A tree-table over a row model, drawn with Textual's line API: only the rows on screen are rendered,
+so a class list of 50k rows or a class expanded into pages of instances costs the same per frame.
+
+The widget keeps a flat list of the visible rows (the tree flattened, each with its depth); expanding
+inserts a row's children after it, collapsing removes its descendants. What the rows are is the
+model's business (summary classes, comparison rows, edges, retainers).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widget import Widget
+
+
+@dataclass
+class Column:
+    title: str
+    width: int  # 0: takes the remaining width
+    align: str = ">"
+    sort_key: str | None = None
+
+
+@dataclass
+class Row:
+    key: tuple
+    cells: list
+    depth: int = 0
+    expandable: bool = False
+    expanded: bool = False
+    kind: str = "class"  # class, instance, edge, more, info
+    node: int | None = None  # ordinal in the snapshot the row belongs to
+    payload: object = None
+    style: str = ""  # "dim" (cycles, unreachable), "new", "deleted"
+    ancestors: tuple = field(default_factory=tuple)  # node ordinals above it (cycle detection)
+
+
+class RowModel:
+    """What a TreeTable shows. Subclasses fill in roots() and children()."""
+
+    columns: list = []
+    sort_key = None
+    descending = True
+
+    def roots(self):
+        return []
+
+    def children(self, row):
+        return []
+
+    def set_sort(self, key, descending=None):
+        if key == self.sort_key and descending is None:
+            self.descending = not self.descending
+        else:
+            self.sort_key = key
+            self.descending = True if descending is None else descending
+
+
+class TableHeader(Widget):
+    """The column titles; the sorted column carries an arrow; a click sorts by that column."""
+
+    DEFAULT_CSS = "TableHeader { height: 1; }"
+
+    class SortRequested(Message):
+        def __init__(self, header, key):
+            super().__init__()
+            self.header = header
+            self.key = key
+
+        @property
+        def control(self):
+            return self.header
+
+    def __init__(self, table: "TreeTable", **kw):
+        super().__init__(**kw)
+        self.table = table
+
+    def render_line(self, y):
+        model = self.table.model
+        if model is None:
+            return Strip.blank(self.size.width)
+        widths = self.table.column_widths(self.table.content_width)
+        segments = []
+        style = self.rich_style + Style(bold=True)
+        for col, w in zip(model.columns, widths):
+            title = col.title
+            if col.sort_key and col.sort_key == model.sort_key:
+                title += " \u25bc" if model.descending else " \u25b2"
+            segments.append(Segment(_fit(title, w, col.align) + " ", style))
+        return Strip(segments).crop(0, self.size.width)
+
+    def on_click(self, event):
+        model = self.table.model
+        if model is None:
+            return
+        x = 0
+        for col, w in zip(model.columns, self.table.column_widths(self.table.content_width)):
+            if x <= event.x < x + w + 1 and col.sort_key:
+                self.post_message(self.SortRequested(self, col.sort_key))
+                return
+            x += w + 1
+
+
+def _fit(text, width, align):
+    if width <= 0:
+        return ""
+    if len(text) > width:
+        return text[:max(0, width - 1)] + "\u2026"
+    return text.rjust(width) if align == ">" else text.ljust(width)
+
+
+class TreeTable(ScrollView, can_focus=True):
+    BINDINGS = [
+        Binding("up", "cursor(-1)", "Up", show=False),
+        Binding("down", "cursor(1)", "Down", show=False),
+        Binding("k", "cursor(-1)", show=False),
+        Binding("j", "cursor(1)", show=False),
+        Binding("pageup", "page(-1)", show=False),
+        Binding("pagedown", "page(1)", show=False),
+        Binding("home", "jump(0)", show=False),
+        Binding("end", "jump(-1)", show=False),
+        Binding("right", "expand", "Expand", show=False),
+        Binding("left", "collapse", "Collapse", show=False),
+        Binding("enter", "toggle", "Expand", show=False),
+    ]
+    COMPONENT_CLASSES = {"tree-table--cursor", "tree-table--dim", "tree-table--new",
+                         "tree-table--deleted", "tree-table--more"}
+    DEFAULT_CSS = """
+    TreeTable { height: 1fr; }
+    TreeTable > .tree-table--cursor { background: $accent 40%; text-style: bold; }
+    TreeTable:focus > .tree-table--cursor { background: $accent; color: $text; }
+    TreeTable > .tree-table--dim { color: $text-muted; }
+    TreeTable > .tree-table--new { color: $success; }
+    TreeTable > .tree-table--deleted { color: $error; }
+    TreeTable > .tree-table--more { color: $text-muted; text-style: italic; }
+    """
+
+    cursor = reactive(0, repaint=False)
+
+    class Highlighted(Message):
+        def __init__(self, table, row):
+            super().__init__()
+            self.table = table
+            self.row = row
+
+        @property
+        def control(self):
+            return self.table
+
+    def __init__(self, model=None, **kw):
+        super().__init__(**kw)
+        self.model = model
+        self.table_rows: list = []
+        if model is not None:
+            self.table_rows = list(model.roots())
+
+    # -- data ------------------------------------------------------------------------------------
+    def set_model(self, model, keep_cursor=False):
+        self.model = model
+        self.reload(keep_cursor)
+
+    def reload(self, keep_cursor=False):
+        """Rebuild from the model's roots (after a sort or filter), collapsing everything."""
+        self.table_rows = list(self.model.roots()) if self.model is not None else []
+        self._resize()
+        self.cursor = min(self.cursor, len(self.table_rows) - 1) if keep_cursor and self.table_rows else 0
+        self._announce()
+        self.refresh()
+
+    def _resize(self):
+        self.virtual_size = Size(self.size.width, len(self.table_rows))
+
+    @property
+    def current(self):
+        if 0 <= self.cursor < len(self.table_rows):
+            return self.table_rows[self.cursor]
+        return None
+
+    def expand(self, index):
+        row = self.table_rows[index]
+        if not row.expandable or row.expanded:
+            return
+        children = list(self.model.children(row))
+        row.expanded = True
+        self.table_rows[index + 1:index + 1] = children
+        self._resize()
+        self.refresh()
+
+    def collapse(self, index):
+        row = self.table_rows[index]
+        if not row.expanded:
+            return
+        end = index + 1
+        while end < len(self.table_rows) and self.table_rows[end].depth > row.depth:
+            end += 1
+        del self.table_rows[index + 1:end]
+        row.expanded = False
+        self._resize()
+        self.refresh()
+
+    def activate_more(self, index):
+        """A 'N more' row: replace it by the next page."""
+        row = self.table_rows[index]
+        rows = list(row.payload())
+        self.table_rows[index:index + 1] = rows
+        self._resize()
+        self.refresh()
+
+    # -- rendering ---------------------------------------------------------------------------------
+    @property
+    def content_width(self):
+        """Width left for cells once the vertical scrollbar is drawn."""
+        return self.scrollable_content_region.width or self.size.width
+
+    def column_widths(self, total):
+        cols = self.model.columns if self.model is not None else []
+        fixed = sum(c.width for c in cols if c.width) + len(cols)
+        flex = max(10, total - fixed)
+        return [c.width or flex for c in cols]
+
+    def render_line(self, y):
+        scroll_x, scroll_y = self.scroll_offset
+        index = scroll_y + y
+        width = self.content_width
+        if index >= len(self.table_rows) or self.model is None:
+            return Strip.blank(width, self.rich_style)
+        row = self.table_rows[index]
+        base = self.rich_style
+        if row.style:
+            base = base + self.get_component_rich_style(f"tree-table--{row.style}")
+        if index == self.cursor:
+            base = base + self.get_component_rich_style("tree-table--cursor")
+        widths = self.column_widths(width)
+        segments = []
+        for i, (col, w) in enumerate(zip(self.model.columns, widths)):
+            text = str(row.cells[i]) if i < len(row.cells) else ""
+            if i == 0:
+                marker = ("\u25be " if row.expanded else "\u25b8 ") if row.expandable else "  "
+                text = "  " * row.depth + marker + text
+                segments.append(Segment(_fit(text, w, "<") + " ", base))
+            else:
+                segments.append(Segment(_fit(text, w, col.align) + " ", base))
+        return Strip(segments).crop(scroll_x, scroll_x + width).extend_cell_length(width, base)
+
+    def on_resize(self, event):
+        self._resize()
+
+    # -- cursor ----------------------------------------------------------------------------------
+    def watch_cursor(self, old, new):
+        self.refresh_line(old)
+        self.refresh_line(new)
+        self.scroll_to_region_visible(new)
+        self._announce()
+
+    def refresh_line(self, index):
+        y = index - self.scroll_offset.y
+        if 0 <= y < self.size.height:
+            self.refresh(Region(0, y, self.size.width, 1))
+
+    def scroll_to_region_visible(self, index):
+        top = self.scroll_offset.y
+        height = max(1, self.size.height)
+        if index < top:
+            self.scroll_to(y=index, animate=False)
+        elif index >= top + height:
+            self.scroll_to(y=index - height + 1, animate=False)
+
+    def _announce(self):
+        row = self.current
+        if row is not None:
+            self.post_message(self.Highlighted(self, row))
+
+    def action_cursor(self, delta):
+        if self.table_rows:
+            self.cursor = max(0, min(len(self.table_rows) - 1, self.cursor + delta))
+
+    def action_page(self, direction):
+        self.action_cursor(direction * max(1, self.size.height - 1))
+
+    def action_jump(self, where):
+        if self.table_rows:
+            self.cursor = len(self.table_rows) - 1 if where < 0 else 0
+
+    def action_expand(self):
+        row = self.current
+        if row is None:
+            return
+        if row.kind == "more":
+            self.activate_more(self.cursor)
+        elif row.expandable and not row.expanded:
+            self.expand(self.cursor)
+        elif row.expanded and self.cursor + 1 < len(self.table_rows):
+            self.cursor += 1
+
+    def action_collapse(self):
+        row = self.current
+        if row is None:
+            return
+        if row.expanded:
+            self.collapse(self.cursor)
+            return
+        for i in range(self.cursor - 1, -1, -1):  # go to the parent
+            if self.table_rows[i].depth < row.depth:
+                self.cursor = i
+                return
+
+    def action_toggle(self):
+        row = self.current
+        if row is None:
+            return
+        if row.kind == "more":
+            self.activate_more(self.cursor)
+        elif row.expanded:
+            self.collapse(self.cursor)
+        else:
+            self.expand(self.cursor)
+
+    def on_click(self, event):
+        index = self.scroll_offset.y + event.y
+        if 0 <= index < len(self.table_rows):
+            if index == self.cursor and event.chain >= 2:
+                self.action_toggle()
+            self.cursor = index
+            self.focus()
+
+    def select_index(self, index):
+        self.cursor = max(0, min(len(self.table_rows) - 1, index))

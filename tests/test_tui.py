@@ -1,0 +1,222 @@
+"""The terminal UI, driven headlessly with Textual's Pilot; assertions are on widget state."""
+import os
+import re
+import signal
+import subprocess
+import time
+
+import pytest
+
+from heaptui.demo import demo_paths
+from heaptui.tui.app import HeapApp
+from heaptui.tui.screens import (CaptureScreen, CompareScreen, ContainmentScreen, ExploreScreen,
+                                 HelpScreen, StatisticsScreen)
+from heaptui.tui.table import TreeTable
+
+
+async def wait_for(pilot, predicate, timeout=60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        await pilot.pause(0.05)
+        if predicate():
+            return
+    raise AssertionError("timed out waiting for the app")
+
+
+def summary(app):
+    return app.screen.query_one("#summary", TreeTable)
+
+
+async def open_demo(pilot, app):
+    await wait_for(pilot, lambda: isinstance(app.screen, ExploreScreen))
+    await pilot.pause()
+    return app.screen
+
+
+@pytest.fixture
+def demo():
+    return demo_paths()
+
+
+async def test_load_sort_filter_expand(demo):
+    app = HeapApp(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_demo(pilot, app)
+        table = summary(app)
+        rows = table.table_rows
+        assert [r.kind for r in rows[:3]] == ["class"] * 3
+        retained = [r.payload.retained_size for r in rows]
+        assert retained == sorted(retained, reverse=True)  # biggest by retained size first
+        assert len(app.loaded) == 2
+
+        await pilot.press("s")  # next sort column: name
+        assert screen.model.sort_key == "name"
+        names = [r.payload.name for r in table.table_rows]
+        assert names == sorted(names)
+        await pilot.press("r")
+        assert [r.payload.name for r in table.table_rows] == sorted(names, reverse=True)
+        for _ in range(4):  # back round to retained
+            await pilot.press("s")
+        assert screen.model.sort_key == "retained"
+
+        await pilot.press("slash", *"session")
+        await pilot.pause()
+        assert [r.payload.name for r in table.table_rows] == ["Session"]
+        await pilot.press("enter")  # leave the filter box
+        await pilot.press("enter")  # expand the class
+        await pilot.pause()
+        rows = table.table_rows
+        assert rows[0].expanded and rows[1].kind == "instance"
+        assert len(rows) == 1 + 100 + 1 and rows[-1].kind == "more"
+        assert "3,100 more" in rows[-1].cells[0]
+        sizes = [int(screen.snap.heap.retained[r.node]) for r in rows[1:-1]]
+        assert sizes == sorted(sizes, reverse=True)
+        table.select_index(len(rows) - 1)
+        await pilot.press("enter")  # the next page
+        assert len(table.table_rows) == 1 + 200 + 1
+        table.select_index(1)
+        await pilot.press("right")  # an instance expands into its edges
+        await pilot.pause()
+        assert table.table_rows[2].kind == "edge" and table.table_rows[2].depth == 2
+
+
+async def test_retainers_show_the_shortest_path(demo):
+    app = HeapApp(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_demo(pilot, app)
+        await pilot.press("slash", *"Session", "enter", "enter", "down")
+        await pilot.pause()
+        row = summary(app).current
+        assert row.kind == "instance"
+        retainers = screen.query_one("#retainers", TreeTable)
+        rows = retainers.table_rows
+        assert rows and all(r.payload.type != "weak" for r in rows if r.kind == "edge")
+        opened = [r for r in rows if r.expanded]
+        assert len(opened) >= 3  # the first retainer chain opened by itself
+        dist = screen.snap.heap.distance
+        chain = [int(dist[r.node]) for r in opened]
+        assert chain == sorted(chain, reverse=True)  # walking towards a root
+        path = screen.snap.retaining_path(row.node)
+        assert int(dist[path[0].target]) == 1  # and a root is reachable
+        detail = str(screen.query_one("#detail").render())
+        assert "Session" in detail and "retained" in detail
+
+
+async def test_jump_to_id_and_history(demo):
+    app = HeapApp(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_demo(pilot, app)
+        snap = screen.snap
+        rows = snap.classes()
+        target_row = next(r for r in rows if r.name == "Order")
+        page, _ = snap.instances(target_row.index, offset=150, limit=1)
+        v = page[0]
+        node_id = int(snap.heap.node_id[v])
+        await pilot.press("g", "backspace", *f"@{node_id}", "enter")
+        await pilot.pause()
+        table = summary(app)
+        assert table.current.node == v  # revealed in its class, on the right page
+        assert screen.focus_node == v
+        first = v
+        await pilot.press("down")
+        await pilot.pause()
+        assert screen.focus_node != first
+        await pilot.press("left_square_bracket")
+        assert screen.focus_node == first
+        await pilot.press("right_square_bracket")
+        assert screen.focus_node != first
+        await pilot.press("g", "backspace", *"@999999999", "enter")
+        await pilot.pause()
+        assert any("no object" in n.message for n in app._notifications)
+
+
+async def test_comparison(demo):
+    app = HeapApp(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_demo(pilot, app)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen))
+        screen = app.screen
+        table = screen.query_one("#diff", TreeTable)
+        rows = table.table_rows
+        names = [r.payload.name for r in rows]
+        assert "Session" in names and "Order" in names
+        session = next(r for r in rows if r.payload.name == "Session")
+        assert session.payload.new_count == 3000 and session.payload.deleted_count == 0
+        allocs = [r.payload.alloc_size for r in rows]
+        assert allocs == sorted(allocs, reverse=True)
+        table.select_index(rows.index(session))
+        await pilot.press("enter", "down")
+        await pilot.pause()
+        row = table.current
+        assert row.kind == "instance" and row.style == "new"
+        retainers = screen.query_one("#retainers", TreeTable)
+        assert retainers.table_rows  # the retainers panel works on added instances
+        await pilot.press("escape")
+        assert isinstance(app.screen, ExploreScreen)
+
+
+async def test_statistics_containment_help_quit(demo):
+    app = HeapApp(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await open_demo(pilot, app)
+        await pilot.press("t")
+        assert isinstance(app.screen, StatisticsScreen)
+        text = str(app.screen.query_one("#statistics").render())
+        assert "Strings" in text and "Total" in text
+        await pilot.press("escape", "o")
+        assert isinstance(app.screen, ContainmentScreen)
+        table = app.screen.query_one(TreeTable)
+        assert table.table_rows and all(r.kind == "edge" for r in table.table_rows if r.kind != "more")
+        await pilot.press("enter")
+        assert table.table_rows[0].expanded
+        await pilot.press("escape", "question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert app.screen is screen
+        await pilot.press("q")
+    assert app.return_code == 0 or app.return_code is None
+
+
+async def test_mouse_click_selects_and_sorts(demo):
+    app = HeapApp(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_demo(pilot, app)
+        table = summary(app)
+        await pilot.pause()
+        await pilot.click("#summary", offset=(5, 3))
+        assert table.cursor == 3
+        await pilot.click("#summary-header", offset=(2, 0))  # the Constructor title sorts by name
+        assert screen.model.sort_key == "name"
+
+
+APP = "class CaptureMarker { constructor(i) { this.i = i; } }\n" \
+      "globalThis.m = Array.from({length: 777}, (_, i) => new CaptureMarker(i));\n" \
+      "setInterval(() => {}, 1000); console.log('ready');\n"
+
+
+async def test_capture_pane_with_a_live_process(tmp_path, monkeypatch):
+    script = tmp_path / "app.js"
+    script.write_text(APP)
+    node = subprocess.Popen(["node", "--inspect-port=0", str(script)], cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        assert b"ready" in node.stdout.readline()
+        monkeypatch.chdir(tmp_path)  # captures land in the current directory, as Node's do
+        app = HeapApp([])
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, CaptureScreen))
+            screen = app.screen
+            assert node.pid in screen.pids
+            screen.query_one("#processes").move_cursor(row=screen.pids.index(node.pid))
+            await pilot.press("c")
+            await wait_for(pilot, lambda: app.captured, timeout=60)
+            path = app.captured[0]
+            assert re.match(rf".*/Heap\.\d{{8}}\.\d{{6}}\.{node.pid}\.0\.001\.heapsnapshot$", path)
+            await pilot.press("o")
+            await wait_for(pilot, lambda: isinstance(app.screen, ExploreScreen))
+            names = {r.payload.name: r.payload.count for r in summary(app).table_rows}
+            assert names["CaptureMarker"] == 777
+    finally:
+        os.killpg(node.pid, signal.SIGKILL)
+        node.wait()
