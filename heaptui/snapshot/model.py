@@ -7,6 +7,7 @@ array per fact; the few Python objects are per distinct string or per class, nev
 """
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -68,6 +69,7 @@ class HeapSnapshot:
     def __init__(self):
         self.persist = None  # called with arrays computed after the index was saved
         self._string_ids = None
+        self._lock = threading.Lock()  # lazily built indexes: built once, whoever asks first
         self.strings = None  # a StringTable
         self.class_names: list = []
         self.class_keys: list = []
@@ -163,10 +165,12 @@ class HeapSnapshot:
     def retainer_index(self):
         """(ret_first, ret_edge): incoming edges per node, in DevTools' order. Built on first use
         (the Summary does not need it): 4 bytes per node and per edge."""
-        if getattr(self, "ret_first", None) is None:
-            self.ret_first, self.ret_edge = K.build_retainers(self.first_edge, self.edge_to, self.node_count)
-            if self.persist is not None:
-                self.persist({"ret_first": self.ret_first, "ret_edge": self.ret_edge})
+        with self._lock:
+            if getattr(self, "ret_first", None) is None:
+                first, edges = K.build_retainers(self.first_edge, self.edge_to, self.node_count)
+                self.ret_first, self.ret_edge = first, edges
+                if self.persist is not None:
+                    self.persist({"ret_first": first, "ret_edge": edges})
         return self.ret_first, self.ret_edge
 
     def _dom_state(self):

@@ -6,6 +6,7 @@ edges or retainers, a path. Per-class instance lists and the id lookup are built
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -229,6 +230,7 @@ class SnapshotQuery:
     def __init__(self, heap):
         self.heap = heap
         self._members = None
+        self._lock = threading.RLock()  # prepare() may build these in the background
         self._name_rank = None
         self._max_retained = None
         self._sorted_members = {}
@@ -419,23 +421,29 @@ class SnapshotQuery:
     def name_rank(self):
         """Per string id: the position of node names in JavaScript string order (for sorting rows by
         name without comparing strings). Built once, in prepare() or on first use."""
-        if self._name_rank is None:
-            h = self.heap
-            used = np.zeros(len(h.strings), dtype=bool)
-            used[h.node_name] = True
-            ids = np.nonzero(used)[0]
-            strings = h.strings
-            blob = strings.blob if isinstance(strings.blob, (bytes, bytearray)) else bytes(strings.blob)
-            offsets = strings.offsets.tolist()
-            file_count = strings.file_count
-            keys = [blob[offsets[i]:offsets[i + 1]].translate(_JS_ORDER) if i < file_count
-                    else strings[i].encode("utf-8", "surrogatepass").translate(_JS_ORDER)
-                    for i in ids.tolist()]
-            order = sorted(range(len(keys)), key=keys.__getitem__)
-            rank = np.zeros(len(h.strings), dtype=np.uint32)
-            rank[ids[np.array(order, dtype=np.int64)]] = np.arange(len(order), dtype=np.uint32)
-            self._name_rank = rank
+        with self._lock:
+            if self._name_rank is None:
+                self._name_rank = self._build_name_rank()
         return self._name_rank
+
+    def _build_name_rank(self):
+        """Ranks of node-name strings in JavaScript order, from their UTF-8 bytes (remapped so that
+        byte order is UTF-16 code unit order)."""
+        h = self.heap
+        used = np.zeros(len(h.strings), dtype=bool)
+        used[h.node_name] = True
+        ids = np.nonzero(used)[0]
+        strings = h.strings
+        blob = strings.blob if isinstance(strings.blob, (bytes, bytearray)) else bytes(strings.blob)
+        offsets = strings.offsets.tolist()
+        file_count = strings.file_count
+        keys = [blob[offsets[i]:offsets[i + 1]].translate(_JS_ORDER) if i < file_count
+                else strings[i].encode("utf-8", "surrogatepass").translate(_JS_ORDER)
+                for i in ids.tolist()]
+        order = sorted(range(len(keys)), key=keys.__getitem__)
+        rank = np.zeros(len(h.strings), dtype=np.uint32)
+        rank[ids[np.array(order, dtype=np.int64)]] = np.arange(len(order), dtype=np.uint32)
+        return rank
 
     def retaining_path(self, v):
         """One shortest chain of edges from a root to v, root side first: the edges by which the
@@ -522,14 +530,13 @@ class SnapshotQuery:
         background thread after opening, so the first retainers or instances answer at once."""
         self.heap.retainer_index()
         self.name_rank()
-        if self._members is None:
-            h = self.heap
-            self._members = _members_csr(h.class_id, len(h.class_names), h.self_size)
+        self._class_members(0) if len(self.heap.class_names) else None
 
     def _class_members(self, class_index):
-        if self._members is None:
-            h = self.heap
-            self._members = _members_csr(h.class_id, len(h.class_names), h.self_size)
+        with self._lock:
+            if self._members is None:
+                h = self.heap
+                self._members = _members_csr(h.class_id, len(h.class_names), h.self_size)
         first, members = self._members
         return members[first[class_index]:first[class_index + 1]]
 

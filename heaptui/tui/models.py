@@ -55,7 +55,7 @@ class _ObjectRows:
         return out
 
 
-SUMMARY_COLUMNS = [Column("Constructor", 0, "<", "name"), Column("Distance", 8, ">", "distance"),
+SUMMARY_COLUMNS = [Column("Constructor", 0, "<", "name"), Column("Distance", 10, ">", "distance"),
                    Column("Count", 9, ">", "count"), Column("Shallow", 13, ">", "shallow"),
                    Column("Retained", 13, ">", "retained")]
 
@@ -74,7 +74,7 @@ class SummaryModel(RowModel, _ObjectRows):
         rows = self.snap.classes(sort=self.sort_key, descending=self.descending,
                                  name_filter=self.name_filter or None)
         return [Row(key=("class", r.key), kind="class", expandable=True, payload=r,
-                    cells=[r.name + (f"  \u00d7{r.count:,}" if r.count > 1 else ""),
+                    cells=[r.name,
                            format_distance(r.distance), f"{r.count:,}", _size(r.self_size, self.total),
                            _size(r.retained_size, self.total)]) for r in rows]
 
@@ -167,8 +167,8 @@ class ComparisonModel(RowModel):
 
     columns = [Column("Constructor", 0, "<", "name"), Column("# New", 8, ">", "new_count"),
                Column("# Deleted", 9, ">", "deleted_count"), Column("# Delta", 8, ">", "count_delta"),
-               Column("Alloc. Size", 10, ">", "alloc_size"), Column("Freed Size", 10, ">", "freed_size"),
-               Column("Size Delta", 10, ">", "size_delta")]
+               Column("Alloc. Size", 12, ">", "alloc_size"), Column("Freed Size", 12, ">", "freed_size"),
+               Column("Size Delta", 12, ">", "size_delta")]
 
     def __init__(self, diff):
         self.diff = diff

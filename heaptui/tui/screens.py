@@ -320,6 +320,10 @@ class ExploreScreen(Screen):
             self.show_object(self.history[self.history_at], record=False)
 
     def action_close_inputs(self):
+        """Esc: close the id box; close the filter box and drop the filter."""
+        box = self.query_one("#filter", Input)
+        if box.display and box.value:
+            box.value = ""
         for box in self.query(Input):
             box.display = False
         self.query_one("#summary", TreeTable).focus()
