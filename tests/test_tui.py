@@ -220,3 +220,25 @@ async def test_capture_pane_with_a_live_process(tmp_path, monkeypatch):
     finally:
         os.killpg(node.pid, signal.SIGKILL)
         node.wait()
+
+
+async def test_loading_can_be_cancelled(monkeypatch, demo):
+    """Esc during a long load: the worker stops at its next progress report, nothing is opened."""
+    import heaptui.tui.screens as screens
+
+    def slow_open(path, progress=None, **kw):  # reports progress the way open_snapshot does
+        for i in range(600):
+            progress("nodes", i, 600)
+            time.sleep(0.05)
+        raise AssertionError("the load was not cancelled")
+
+    monkeypatch.setattr(screens, "open_snapshot", slow_open)
+    app = HeapApp([demo[0]])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, screens.LoadingScreen), timeout=10)
+        await pilot.pause(0.3)
+        assert "nodes" in str(app.screen.query_one("#loading-phase").render())
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, CaptureScreen), timeout=10)
+        assert not app.loaded
+        assert any("cancelled" in n.message for n in app._notifications)

@@ -42,7 +42,14 @@ class LoadingScreen(Screen):
         yield Footer()
 
     def on_mount(self):
+        self.phase, self.eta = "starting", ""
+        self.set_interval(0.5, self._tick)  # the clock keeps moving through long phases
         self.load()
+
+    def _tick(self):
+        elapsed = time.monotonic() - self.started
+        note = "  cancelling\u2026" if self.cancelled.is_set() else "  (Esc cancels)"
+        self.query_one("#loading-phase", Label).update(f"{self.phase} \u2014 {elapsed:.1f} s{self.eta}{note}")
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def load(self):
@@ -74,10 +81,12 @@ class LoadingScreen(Screen):
 
     def _show(self, phase, frac, elapsed):
         self.query_one("#loading-bar", ProgressBar).update(progress=frac)
-        eta = ""
+        if phase != self.phase:
+            self.phase, self.phase_started, self.eta = phase, elapsed, ""
         if 0.05 < frac < 1 and phase in ("nodes", "edges"):
-            eta = f", about {elapsed / frac * (1 - frac):.0f} s left in this phase"
-        self.query_one("#loading-phase", Label).update(f"{phase} \u2014 {elapsed:.1f} s{eta}  (Esc cancels)")
+            spent = elapsed - self.phase_started
+            self.eta = f", about {spent / frac * (1 - frac):.0f} s left in this phase"
+        self._tick()
 
     def action_cancel(self):
         self.cancelled.set()
