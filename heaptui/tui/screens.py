@@ -142,7 +142,36 @@ def _esc(text):
     return str(text).replace("[", "\\[")
 
 
-class ExploreScreen(Screen):
+class SortableTable:
+    """Sorting for a screen's main tree-table (`s` next column, `r` reverse, a click on a title).
+    The screen names its table in TABLE and keeps its row model in self.model."""
+
+    TABLE = ""
+
+    def on_table_header_sort_requested(self, event):
+        if event.header.table.id == self.TABLE:
+            self.model.set_sort(event.key)
+            self._resort()
+
+    def action_sort(self):
+        keys = [c.sort_key for c in self.model.columns]
+        i = keys.index(self.model.sort_key) if self.model.sort_key in keys else -1
+        key = keys[(i + 1) % len(keys)]
+        self.model.set_sort(key, descending=key != "name")
+        self._resort()
+
+    def action_reverse(self):
+        self.model.set_sort(self.model.sort_key)
+        self._resort()
+
+    def _resort(self):
+        table = self.query_one("#" + self.TABLE, TreeTable)
+        table.reload()
+        self.query_one(f"#{self.TABLE}-header", TableHeader).refresh()
+
+
+class ExploreScreen(SortableTable, Screen):
+    TABLE = "summary"
     AUTO_FOCUS = "#summary"
     BINDINGS = [
         Binding("slash", "filter", "Filter"),
@@ -234,25 +263,6 @@ class ExploreScreen(Screen):
             index += 1
 
     # -- actions -----------------------------------------------------------------------------------
-    @on(TableHeader.SortRequested, "#summary-header")
-    def header_sort(self, event):
-        self.model.set_sort(event.key)
-        self._resort()
-
-    def action_sort(self):
-        keys = [c.sort_key for c in self.model.columns]
-        i = keys.index(self.model.sort_key) if self.model.sort_key in keys else -1
-        self.model.set_sort(keys[(i + 1) % len(keys)], descending=keys[(i + 1) % len(keys)] != "name")
-        self._resort()
-
-    def action_reverse(self):
-        self.model.set_sort(self.model.sort_key)
-        self._resort()
-
-    def _resort(self):
-        self.query_one("#summary", TreeTable).reload()
-        self.query_one("#summary-header", TableHeader).refresh()
-
     def action_filter(self):
         box = self.query_one("#filter", Input)
         box.display = True  # an inline style applies at once, so the box can take focus now
@@ -351,7 +361,8 @@ class ExploreScreen(Screen):
 
 
 # -- comparison ---------------------------------------------------------------------------------------
-class CompareScreen(Screen):
+class CompareScreen(SortableTable, Screen):
+    TABLE = "diff"
     AUTO_FOCUS = "#diff"
     BINDINGS = [
         Binding("b", "base", "Base"),
@@ -419,24 +430,6 @@ class CompareScreen(Screen):
             self.base_index = others[(others.index(self.base_index) + 1) % len(others)]
             self.recompute()
 
-    @on(TableHeader.SortRequested, "#diff-header")
-    def header_sort(self, event):
-        self.model.set_sort(event.key)
-        self._resort()
-
-    def action_sort(self):
-        keys = [c.sort_key for c in self.model.columns]
-        i = keys.index(self.model.sort_key)
-        self.model.set_sort(keys[(i + 1) % len(keys)], descending=keys[(i + 1) % len(keys)] != "name")
-        self._resort()
-
-    def action_reverse(self):
-        self.model.set_sort(self.model.sort_key)
-        self._resort()
-
-    def _resort(self):
-        self.query_one("#diff", TreeTable).reload()
-        self.query_one("#diff-header", TableHeader).refresh()
 
 
 # -- statistics, containment -----------------------------------------------------------------------
