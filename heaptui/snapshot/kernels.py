@@ -49,15 +49,6 @@ def build_retainers(first_edge, edge_to, node_count):
 
 
 @njit(cache=True, nogil=True)
-def edge_sources(first_edge, node_count):
-    src = np.empty(first_edge[node_count], dtype=np.uint32)
-    for v in range(node_count):
-        for e in range(first_edge[v], first_edge[v + 1]):
-            src[e] = v
-    return src
-
-
-@njit(cache=True, nogil=True)
 def propagate_dom_state(detachedness, node_type, first_edge, edge_to, edge_type,
                         native_type, hidden_etype, weak_etype):
     """DevTools' propagateDOMState: returns (new detachedness, renamed mask) for native nodes."""

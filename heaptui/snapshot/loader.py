@@ -223,13 +223,6 @@ def _parse_strings(p, pos):
     return StringTable(blob[:used].copy() if used < blob.shape[0] // 2 else blob[:used], offsets), after
 
 
-def _field_index(fields, name):
-    try:
-        return fields.index(name)
-    except ValueError:
-        return -1
-
-
 def _fixed_mmap_threshold():
     """Large arrays come and go while indexing. glibc raises its mmap threshold after each large free,
     so later mid-sized buffers land on the heap and stay resident after they are freed; a fixed

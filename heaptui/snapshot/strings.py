@@ -1,8 +1,6 @@
 """The snapshot's string table, kept as one UTF-8 blob plus offsets instead of millions of Python strs."""
 from __future__ import annotations
 
-import io
-
 import numpy as np
 
 
@@ -17,20 +15,6 @@ class StringTable:
         self._count = int(offsets.shape[0]) - 1
         self.added = list(added or [])
         self._cache = {}
-
-    @classmethod
-    def from_iterable(cls, items, check=None):
-        out = io.BytesIO()
-        offsets = [0]
-        pos = 0
-        for s in items:
-            if check is not None:
-                check(s)
-            b = s.encode("utf-8", "surrogatepass")
-            out.write(b)
-            pos += len(b)
-            offsets.append(pos)
-        return cls(out.getvalue(), np.array(offsets, dtype=np.uint64))
 
     @property
     def file_count(self):
@@ -62,9 +46,6 @@ class StringTable:
         self.added.append(s)
         return len(self) - 1
 
-    def byte_length(self, i):
-        return int(self.offsets[i + 1] - self.offsets[i])
-
     def find(self, text):
         """Index of the first file string equal to `text`, or -1."""
         b = text.encode("utf-8", "surrogatepass")
@@ -78,9 +59,6 @@ class StringTable:
             if bytes(self.blob[a:a + len(b)]) == b:
                 return int(i)
         return -1
-
-    def find_all(self, texts):
-        return {t: self.find(t) for t in texts}
 
     def flattened(self):
         """(blob, offsets) including appended strings, for saving."""
