@@ -90,7 +90,12 @@ def open_with_progress(path, no_cache=False):
 # -- subcommands ----------------------------------------------------------------------------------
 def cmd_summary(args):
     snap = open_with_progress(args.file, args.no_cache)
-    rows = snap.classes(sort=args.sort)
+    id_range = None
+    if getattr(args, "between", None):
+        from .snapshot.hunt import max_js_id
+        earlier = open_with_progress(args.between, args.no_cache)
+        id_range = (max_js_id(earlier), max_js_id(snap))
+    rows = snap.classes(sort=args.sort, id_range=id_range)
     top = args.top if args.top is not None else (0 if args.json else 30)
     shown = rows[:top] if top > 0 else rows
     if args.json:
@@ -133,6 +138,105 @@ def cmd_nodes(args):
                                                    c["dominator"])]
         out.write("".join(lines))
     return 0
+
+
+def cmd_diff(args):
+    from .snapshot import SnapshotDiff
+    base = open_with_progress(args.old, args.no_cache)
+    current = open_with_progress(args.new, args.no_cache)
+    diff = SnapshotDiff(base, current)
+    rows = diff.sorted_rows(args.sort, descending=args.sort != "name")
+    shown = rows[:args.top] if args.top else rows
+    if args.json:
+        json.dump([r.as_json() for r in shown], sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    from .format import signed
+    fmt = lambda n: f"{n:,}"
+    body = [[r.name if len(r.name) <= 50 else r.name[:49] + "\u2026", fmt(r.new_count), fmt(r.deleted_count),
+             signed(r.count_delta, fmt), human_size(r.alloc_size), human_size(r.freed_size),
+             signed(r.size_delta, human_size)] for r in shown]
+    print(table(["Constructor", "# New", "# Deleted", "# Delta", "Alloc. Size", "Freed Size", "Size Delta"],
+                body, ["<", ">", ">", ">", ">", ">", ">"]))
+    if len(shown) < len(rows):
+        print(f"... {len(rows) - len(shown)} more classes changed (--top 0 shows all)")
+    return 0
+
+
+def cmd_hunt(args):
+    from .snapshot.hunt import find_suspects
+    if args.files:
+        if args.port is not None or args.pid is not None or args.exercise:
+            raise UsageError("give snapshot files, or --port/--pid with --exercise, not both")
+        if len(args.files) < 3:
+            raise UsageError("a hunt from files needs three snapshots at least: baseline, target, final")
+        paths = list(args.files)
+    else:
+        if args.port is None and args.pid is None:
+            raise UsageError("give three snapshot files, or --port/--pid and --exercise")
+        if not args.exercise:
+            raise UsageError("--exercise CMD is needed: the command that drives the suspect feature")
+        if args.rounds < 2:
+            raise UsageError("--rounds must be 2 or more (a target and a final snapshot)")
+        paths = _capture_rounds(args)
+    snaps = [open_with_progress(p, args.no_cache) for p in paths]
+    suspects = find_suspects(snaps)
+    if args.json:
+        json.dump({"snapshots": [os.path.abspath(p) for p in paths],
+                   "suspects": [s.as_json() for s in suspects]}, sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        if not suspects:
+            print(f"No leak suspects: nothing allocated after the baseline survived every round "
+                  f"({len(paths)} snapshots).")
+        for i, s in enumerate(suspects, 1):
+            print(f"{i}. {s.name}: {s.count:,} objects allocated after the baseline still alive "
+                  f"(per round {s.per_round}), retaining {human_size(s.retained_size)}")
+            print(f"   held by ({s.similar_paths} of them by this path):")
+            for step in s.path:
+                print(f"     {step}")
+        print("Snapshots: " + " ".join(paths))
+    return 1 if (args.fail_on_leak and suspects) else 0
+
+
+def _capture_rounds(args):
+    """Warm up, baseline, then rounds of exercise + snapshot, all in one inspector session so that
+    object ids stay comparable."""
+    import subprocess
+    from . import inspector
+    out_dir = args.out_dir or os.getcwd()
+    if not os.path.isdir(out_dir):
+        raise UsageError(f"{out_dir}: no such directory")
+    session, pid = _connect(args, args.timeout)
+    paths = []
+
+    def run(cmd, what):
+        _say(f"{what}: {cmd}")
+        try:
+            done = subprocess.run(cmd, shell=True, timeout=args.command_timeout)
+        except subprocess.TimeoutExpired:
+            raise UsageError(f"the {what} command did not finish within {args.command_timeout:g} s") from None
+        if done.returncode != 0:
+            raise UsageError(f"the {what} command failed with exit status {done.returncode}")
+
+    def snapshot(label):
+        path = os.path.join(out_dir, f"hunt-{pid or 0}-{time.strftime('%Y%m%d-%H%M%S')}-{label}.heapsnapshot")
+        progress = Progress(label)
+        try:
+            inspector.take_snapshot(session, path, progress=progress, force=args.force)
+        finally:
+            progress.done()
+        _say(f"{label} snapshot: {path}")
+        paths.append(path)
+
+    with session:
+        if args.warmup:
+            run(args.warmup, "warm-up")
+        snapshot("baseline")
+        for i in range(1, args.rounds + 1):
+            run(args.exercise, f"exercise {i}")
+            snapshot(f"round{i}")
+    return paths
 
 
 def _parse_id(text):
@@ -375,12 +479,49 @@ def build_parser():
                         help="index the file afresh, neither reading nor writing the index cache")
         return sp
 
+    def with_target(sp):
+        sp.add_argument("--host", default="127.0.0.1", help="inspector host (default 127.0.0.1)")
+        sp.add_argument("--port", type=int, help="inspector port (default 9229)")
+        sp.add_argument("--pid", type=int, help="a local Node process (its inspector is opened with SIGUSR1)")
+        sp.add_argument("--allow-remote", action="store_true",
+                        help="allow a non-loopback host (the inspector runs any code for whoever reaches it)")
+        return sp
+
     s = with_file(sub.add_parser("summary", help="classes with counts, shallow and retained sizes"))
     s.add_argument("--top", type=count, default=None, help="rows to show (0 = all; default 30, all with --json)")
     s.add_argument("--sort", choices=["retained", "shallow", "count", "distance", "name"],
                    default="retained")
     s.add_argument("--json", action="store_true", help="a JSON array of class rows")
     s.set_defaults(func=cmd_summary)
+
+    s.add_argument("--between", metavar="EARLIER",
+                   help="only objects allocated after the snapshot EARLIER (same process) and before FILE")
+
+    s = sub.add_parser("diff", help="compare two snapshots of one process (DevTools' Comparison view)")
+    s.add_argument("old", metavar="OLD")
+    s.add_argument("new", metavar="NEW")
+    s.add_argument("--json", action="store_true", help="a JSON array of class rows")
+    s.add_argument("--top", type=count, default=0, help="rows to show (default all)")
+    s.add_argument("--sort", default="alloc_size",
+                   choices=["alloc_size", "freed_size", "size_delta", "new_count", "deleted_count",
+                            "count_delta", "name"])
+    s.add_argument("--no-cache", action="store_true")
+    s.set_defaults(func=cmd_diff)
+
+    s = with_target(sub.add_parser("hunt", help="find leaks: snapshots around repeated exercise, suspects "
+                                                "that survive every round"))
+    s.add_argument("files", nargs="*", metavar="SNAPSHOT", help="baseline, target, final (, ...) snapshots")
+    s.add_argument("--exercise", metavar="CMD", help="shell command that drives the suspect feature")
+    s.add_argument("--warmup", metavar="CMD", help="shell command run once before the baseline")
+    s.add_argument("--rounds", type=int, default=3, help="exercise rounds after the baseline (default 3)")
+    s.add_argument("--out-dir", help="where the snapshots go (default: the current directory)")
+    s.add_argument("--json", action="store_true")
+    s.add_argument("--fail-on-leak", action="store_true", help="exit status 1 when there is a suspect")
+    s.add_argument("--force", action="store_true", help="capture even when memory looks short")
+    s.add_argument("--timeout", type=float, default=60.0, help="give up when the target is silent this long (s)")
+    s.add_argument("--command-timeout", type=float, default=600.0, help="limit for each command (s)")
+    s.add_argument("--no-cache", action="store_true")
+    s.set_defaults(func=cmd_hunt)
 
     s = with_file(sub.add_parser("nodes", help="every node as one JSON object per line"))
     s.set_defaults(func=cmd_nodes)
@@ -395,13 +536,6 @@ def build_parser():
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_stats)
 
-    def with_target(sp):
-        sp.add_argument("--host", default="127.0.0.1", help="inspector host (default 127.0.0.1)")
-        sp.add_argument("--port", type=int, help="inspector port (default 9229)")
-        sp.add_argument("--pid", type=int, help="a local Node process (its inspector is opened with SIGUSR1)")
-        sp.add_argument("--allow-remote", action="store_true",
-                        help="allow a non-loopback host (the inspector runs any code for whoever reaches it)")
-        return sp
 
     s = sub.add_parser("targets", help="Node processes on this host and their inspectors")
     s.add_argument("--host", default="127.0.0.1")

@@ -465,10 +465,16 @@ class SnapshotQuery:
         return path
 
     # -- classes --------------------------------------------------------------------------
-    def classes(self, sort="retained", descending=None, name_filter=None):
-        """Summary rows (DevTools' Constructor table). Default order: retained size, largest first."""
+    def classes(self, sort="retained", descending=None, name_filter=None, id_range=None):
+        """Summary rows (DevTools' Constructor table). Default order: retained size, largest first.
+
+        id_range=(low, high) keeps objects with low < id <= high, like DevTools' "Objects allocated
+        between Snapshot 1 and Snapshot 2" filter (counts and sizes are then over those objects)."""
         h = self.heap
-        rows = [self._row(c) for c in np.nonzero(h.class_visible)[0]]
+        if id_range is not None:
+            rows = self._rows_in_id_range(*id_range)
+        else:
+            rows = [self._row(c) for c in np.nonzero(h.class_visible)[0]]
         if name_filter:
             needle = name_filter.lower()
             rows = [r for r in rows if needle in r.name.lower()]
@@ -482,6 +488,17 @@ class SnapshotQuery:
 
     def class_row(self, c):
         return self._row(c)
+
+    def _rows_in_id_range(self, low, high):
+        from .model import _public_rows
+        h = self.heap
+        ids = h.node_id.astype(np.int64)
+        mask = (ids > low) & (ids <= high)
+        count, shallow, dist, first, retained = h.aggregate(h.class_id, len(h.class_names), mask)
+        visible = _public_rows(h.class_keys, count, first)
+        return [ClassRow(index=int(c), name=h.class_names[c], key=h.class_keys[c], count=int(count[c]),
+                         distance=int(dist[c]), self_size=int(shallow[c]), retained_size=int(retained[c]))
+                for c in np.nonzero(visible)[0]]
 
     def instances(self, class_index, sort="retained", offset=0, limit=100):
         """A page of a class's instances (ordinals): retained desc then id asc by default."""
