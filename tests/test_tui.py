@@ -242,3 +242,68 @@ async def test_loading_can_be_cancelled(monkeypatch, demo):
         await wait_for(pilot, lambda: isinstance(app.screen, CaptureScreen), timeout=10)
         assert not app.loaded
         assert any("cancelled" in n.message for n in app._notifications)
+
+
+async def test_guided_leak_hunt(tmp_path, monkeypatch):
+    """The hunt screen against a service that leaks a listener per request: baseline, two rounds
+    of exercise run for the user, analysis, and the suspect opened in the Summary."""
+    from heaptui.tui.screens import HuntScreen
+    here = os.path.dirname(os.path.abspath(__file__))
+    service = subprocess.Popen(["node", "--inspect=127.0.0.1:0", os.path.join(here, "hunt", "service.js"),
+                                "listeners"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                               start_new_session=True, text=True)
+    try:
+        port = int(service.stdout.readline())
+        load = f"node {os.path.join(here, 'hunt', 'load.js')} {port}"
+        subprocess.run(f"{load} 30", shell=True, check=True, timeout=60)  # warm-up
+        monkeypatch.chdir(tmp_path)
+        app = HeapApp([])
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, CaptureScreen))
+            screen = HuntScreen(service.pid)
+            app.push_screen(screen)
+            await pilot.pause()
+            await pilot.press("ctrl+b")
+            await wait_for(pilot, lambda: len(screen.paths) == 1 and not screen.busy)
+            screen.query_one("#exercise").value = f"{load} 40"
+            for n in (2, 3):
+                await pilot.press("ctrl+n")
+                await wait_for(pilot, lambda: len(screen.paths) == n and not screen.busy)
+            await pilot.press("ctrl+a")
+            await wait_for(pilot, lambda: screen.final is not None and not screen.busy, timeout=120)
+            table = screen.query_one("#suspects", TreeTable)
+            names = [r.payload.name for r in table.table_rows[:3]]
+            assert "RequestContext" in names
+            table.select_index(names.index("RequestContext"))
+            await pilot.press("enter")  # its retaining path
+            texts = " ".join(r.cells[0] for r in table.table_rows if r.kind == "info")
+            assert "EventEmitter._events" in texts
+            table.select_index(names.index("RequestContext"))
+            await pilot.press("ctrl+o")
+            await wait_for(pilot, lambda: isinstance(app.screen, ExploreScreen))
+            await pilot.pause(0.3)
+            assert app.screen.snap.class_name(app.screen.focus_node) == "RequestContext"
+    finally:
+        os.killpg(service.pid, signal.SIGKILL)
+        service.wait()
+
+
+async def test_suspects_offered_after_comparing_three_snapshots(tmp_path):
+    from heaptui.tui.screens import SuspectsScreen
+    script = tmp_path / "grow.js"
+    script.write_text("const v8 = require('v8'); class Leaky { constructor(i) { this.i = i; } }\n"
+                      "globalThis.kept = [];\n"
+                      "for (let r = 0; r < 3; r++) {\n"
+                      "  for (let i = 0; i < 50; i++) kept.push(new Leaky(i));\n"
+                      "  v8.writeHeapSnapshot(process.argv[2 + r]);\n}\n")
+    paths = [str(tmp_path / f"s{i}.heapsnapshot") for i in range(3)]
+    subprocess.run(["node", str(script), *paths], check=True, timeout=120)
+    app = HeapApp(paths)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_demo(pilot, app)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen))
+        await pilot.press("l")
+        await wait_for(pilot, lambda: isinstance(app.screen, SuspectsScreen))
+        rows = app.screen.query_one("#suspects", TreeTable).table_rows
+        assert rows and rows[0].payload.name == "Leaky" and rows[0].payload.count == 50

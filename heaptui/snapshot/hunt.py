@@ -37,6 +37,7 @@ class Suspect:
     clusters: list = field(default_factory=list)  # (count, path) of the other shapes
     user_code: bool = True
     script: str = ""  # where the class is defined, when known
+    example: int = -1  # one survivor (ordinal in the final snapshot), to open in a UI
 
     def as_json(self):
         return {"name": self.name, "script": self.script, "count": self.count, "retained_size": self.retained_size,
@@ -93,6 +94,7 @@ def find_suspects(snapshots, min_per_round=2, limit=20):
             per_round=[int(x) for x in counts[:, c]],
             user_code="object" in node_types and h.class_keys[c][0] != ","))
         suspects[-1]._members = members
+        suspects[-1].example = int(members[-1])
     # What a developer can act on first: their own constructors (defined in their scripts), then
     # collections, functions and plain objects, then Node's own classes and the rest; within a
     # group, the biggest retained size first.

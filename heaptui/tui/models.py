@@ -1,5 +1,8 @@
-"""Row models for the tree-tables: DevTools' Summary, Comparison, Containment and Retainers views."""
+"""Row models for the tree-tables: DevTools' Summary, Comparison, Containment and Retainers views,
+and leak suspects."""
 from __future__ import annotations
+
+import os
 
 from ..format import format_distance, human_size, node_label, signed
 from .table import Column, Row, RowModel
@@ -206,3 +209,30 @@ class ComparisonModel(RowModel):
                            cells=[f"\u2026 {rest:,} more (Enter)"],
                            payload=lambda: self._page(row, added, deleted, offset + DIFF_PAGE)))
         return out
+
+
+class SuspectsModel(RowModel):
+    """Leak suspects; each expands into its most common retaining path, then its other shapes."""
+
+    columns = [Column("Suspect", 0, "<"), Column("Survivors", 10, ">"), Column("Per round", 14, ">"),
+               Column("Retained", 10, ">")]
+
+    def __init__(self, suspects):
+        self.suspects = suspects
+
+    def roots(self):
+        return [Row(key=("suspect", s.key), kind="class", expandable=True, payload=s,
+                    cells=[s.name + (f"  ({os.path.basename(s.script)})" if s.script else ""),
+                           f"{s.count:,}", "/".join(str(n) for n in s.per_round),
+                           human_size(s.retained_size)]) for s in self.suspects]
+
+    def children(self, row):
+        s = row.payload
+        rows = [Row(key=("path", s.key, i), kind="info", depth=1, cells=["  " * i + step])
+                for i, step in enumerate(s.path)]
+        rows.insert(0, Row(key=("head", s.key), kind="info", depth=1, style="dim",
+                           cells=[f"held by ({s.similar_paths} of {s.count} by this path):"]))
+        for k, (count, path) in enumerate(s.clusters):
+            rows.append(Row(key=("other", s.key, k), kind="info", depth=1, style="dim",
+                            cells=[f"also {count} by: " + " > ".join(path[-4:])]))
+        return rows

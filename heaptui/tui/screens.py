@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Footer, Input, Label, OptionList, Progres
 
 from ..format import format_distance, human_size, node_label
 from ..snapshot import Cancelled, SnapshotDiff, SnapshotError, open_snapshot
-from .models import ComparisonModel, ContainmentModel, RetainersModel, SummaryModel
+from .models import ComparisonModel, ContainmentModel, RetainersModel, SuspectsModel, SummaryModel
 from .table import TableHeader, TreeTable
 
 UNREACHABLE_BASE = 200000000
@@ -366,6 +366,7 @@ class CompareScreen(SortableTable, Screen):
     AUTO_FOCUS = "#diff"
     BINDINGS = [
         Binding("b", "base", "Base"),
+        Binding("l", "suspects", "Suspects"),
         Binding("s", "sort", "Sort"),
         Binding("r", "reverse", "Reverse"),
         Binding("escape", "app.pop_screen", "Back"),
@@ -423,6 +424,17 @@ class CompareScreen(SortableTable, Screen):
     def retainer_moved(self, event):
         if event.row.node is not None and event.table.has_focus:
             self.query_one(ObjectDetail).show_node(event.table.model.snap, event.row.node)
+
+    def action_suspects(self):
+        """Leak suspects across all loaded snapshots, in the order they were opened."""
+        if len(self.loaded) < 3:
+            self.notify("suspects need three snapshots of one process (baseline, target, final); "
+                        "this comparison has two", severity="warning")
+            return
+        from ..snapshot.hunt import find_suspects
+        suspects = find_suspects([snap for _p, snap in self.loaded])
+        screen = SuspectsScreen(self.loaded[-1], suspects)
+        self.app.push_screen(screen)
 
     def action_base(self):
         others = [i for i in range(len(self.loaded)) if i != self.current_index]
@@ -494,6 +506,7 @@ class CaptureScreen(Screen):
         Binding("c", "capture", "Capture"),
         Binding("f", "force", "Force", show=False),
         Binding("o", "open", "Open"),
+        Binding("h", "hunt", "Leak hunt"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -594,9 +607,183 @@ class CaptureScreen(Screen):
         index = options.highlighted if options.highlighted is not None else options.option_count - 1
         self.app.open_paths([str(options.get_option_at_index(index).prompt)])
 
+    def action_hunt(self):
+        if self.pids:
+            table = self.query_one("#processes", DataTable)
+            self.app.push_screen(HuntScreen(self.pids[table.cursor_row]))
+
     def action_back(self):
         if len(self.app.screen_stack) > 2:
             self.app.pop_screen()
+
+
+class HuntScreen(Screen):
+    """The Node docs' leak hunt with a live process: baseline, exercise, snapshot, again, analyse.
+
+    One inspector session for all snapshots, so object ids stay comparable."""
+
+    AUTO_FOCUS = "#exercise"
+    BINDINGS = [
+        Binding("ctrl+b", "baseline", "Baseline", priority=True),
+        Binding("ctrl+n", "next", "Exercise+snapshot", priority=True),
+        Binding("ctrl+a", "analyse", "Analyse", priority=True),
+        Binding("ctrl+o", "open_suspect", "Open", priority=True),
+        Binding("escape", "back", "Back"),
+    ]
+    STEPS = ("[b]Leak hunt[/b] for process {pid}\n"
+             "1. Warm the service up, then [b]ctrl+b[/b] takes the baseline snapshot.\n"
+             "2. Type the command that exercises the suspect feature below (or exercise it yourself);\n"
+             "   [b]ctrl+n[/b] runs it, then takes the next snapshot. Do this twice or more.\n"
+             "3. [b]ctrl+a[/b] analyses: objects allocated after the baseline that survive every round.\n"
+             "   Enter expands a suspect's retaining path; [b]ctrl+o[/b] opens it in the Summary.")
+
+    def __init__(self, pid):
+        super().__init__()
+        self.pid = pid
+        self.session = None
+        self.paths = []
+        self.busy = False
+        self.final = None
+
+    def compose(self):
+        yield Static(self.STEPS.format(pid=self.pid), id="hunt-steps")
+        yield Input(placeholder="exercise command, e.g. curl -s localhost:3000/orders (optional)", id="exercise")
+        yield Label("", id="hunt-status")
+        yield ProgressBar(total=1.0, show_eta=False, id="hunt-bar")
+        table = TreeTable(None, id="suspects")
+        yield TableHeader(table)
+        yield table
+        yield Footer()
+
+    def _status(self, text):
+        self.query_one("#hunt-status", Label).update(text)
+
+    def action_baseline(self):
+        if self.busy:
+            return
+        self.paths = []
+        self.busy = True
+        self._round(None, "baseline")
+
+    def action_next(self):
+        if self.busy:
+            return
+        if not self.paths:
+            self._status("take the baseline first (ctrl+b)")
+            return
+        self.busy = True
+        command = self.query_one("#exercise", Input).value.strip() or None
+        self._round(command, f"round{len(self.paths)}")
+
+    @work(thread=True, exclusive=True, group="hunt", exit_on_error=False)
+    def _round(self, command, label):
+        import subprocess
+        from .. import inspector
+        call = self.app.call_from_thread
+        try:
+            if self.session is None:
+                call(self._status, f"connecting to process {self.pid}\u2026")
+                self.session = inspector.connect(pid=self.pid)
+            if command:
+                call(self._status, f"running: {_esc(command)}")
+                done = subprocess.run(command, shell=True, capture_output=True, timeout=600)
+                if done.returncode != 0:
+                    call(self._status, f"[b]the exercise command failed[/b] (exit status {done.returncode})")
+                    return
+            path = inspector.default_snapshot_name(self.pid).replace("Heap.", f"Hunt.{label}.")
+
+            def progress(phase, d, total):
+                call(self._progress, phase, d / total if total else None)
+
+            inspector.take_snapshot(self.session, path, progress=progress, force=True)
+            self.paths.append(os.path.abspath(path))
+            n = len(self.paths)
+            hint = "ctrl+n for another round" if n < 3 else "ctrl+n for another round, ctrl+a to analyse"
+            call(self._status, f"{n} snapshot{'s' if n > 1 else ''}: {os.path.basename(path)}; {hint}")
+        except (inspector.InspectorError, OSError, subprocess.SubprocessError) as e:
+            call(self._status, f"[b]error[/b]: {_esc(e)}")
+        finally:
+            self.busy = False
+
+    def _progress(self, phase, frac):
+        bar = self.query_one("#hunt-bar", ProgressBar)
+        bar.update(total=None) if frac is None else bar.update(total=1.0, progress=frac)
+
+    def action_analyse(self):
+        if self.busy or len(self.paths) < 3:
+            self._status("analysing needs a baseline and two snapshots after it")
+            return
+        self.busy = True
+        self._analyse(list(self.paths))
+
+    @work(thread=True, exclusive=True, group="hunt", exit_on_error=False)
+    def _analyse(self, paths):
+        from ..snapshot.hunt import find_suspects
+        call = self.app.call_from_thread
+        try:
+            call(self._status, "indexing the snapshots\u2026")
+            snaps = [open_snapshot(p) for p in paths]
+            suspects = find_suspects(snaps)
+            self.final = (paths[-1], snaps[-1])
+            call(self._show, suspects)
+        except (SnapshotError, ValueError) as e:
+            call(self._status, f"[b]error[/b]: {_esc(e)}")
+        finally:
+            self.busy = False
+
+    def _show(self, suspects):
+        table = self.query_one("#suspects", TreeTable)
+        table.set_model(SuspectsModel(suspects))
+        self.query_one(TableHeader).refresh()
+        self._status(f"{len(suspects)} suspect{'s' if len(suspects) != 1 else ''}" if suspects else
+                     "no leak suspects: nothing allocated after the baseline survived every round")
+        table.focus()
+
+    def action_open_suspect(self):
+        row = self.query_one("#suspects", TreeTable).current
+        if row is None or self.final is None or row.kind != "class":
+            return
+        path, snap = self.final
+        if not any(s is snap for _p, s in self.app.loaded):
+            self.app.loaded.append((path, snap))
+        screen = ExploreScreen(path, snap)
+        self.app.push_screen(screen)
+        screen.call_after_refresh(screen.reveal, row.payload.example)
+
+    def action_back(self):
+        if self.session is not None:
+            self.session.close()
+        self.app.pop_screen()
+
+
+class SuspectsScreen(Screen):
+    """Suspects found from the loaded snapshots (offered after a comparison)."""
+
+    AUTO_FOCUS = "#suspects"
+    BINDINGS = [Binding("o", "open_suspect", "Open"), Binding("escape", "app.pop_screen", "Back")]
+
+    def __init__(self, final, suspects):
+        super().__init__()
+        self.final, self.suspects = final, suspects
+
+    def compose(self):
+        n = len(self.suspects)
+        yield Static(f"[b]Leak suspects[/b]: {n} class{'es' if n != 1 else ''} allocated after the first "
+                     "snapshot and alive in every later one (Enter: path, o: open)" if n else
+                     "[b]No leak suspects[/b] in the loaded snapshots", id="title")
+        table = TreeTable(SuspectsModel(self.suspects), id="suspects")
+        yield TableHeader(table)
+        yield table
+        yield Footer()
+
+    def action_open_suspect(self):
+        row = self.query_one("#suspects", TreeTable).current
+        if row is None or row.kind != "class":
+            return
+        path, snap = self.final
+        screen = ExploreScreen(path, snap)
+        self.app.push_screen(screen)
+        screen.call_after_refresh(screen.reveal, row.payload.example)
 
 
 class HelpScreen(ModalScreen):
@@ -610,7 +797,9 @@ class HelpScreen(ModalScreen):
 [b]Retainers[/b]            who holds the selected object; the shortest path from a root opens
                      by itself. Weak edges and edges from the root are hidden; (cycle) marks loops
 [b]Views[/b]                c compare two snapshots   t statistics   o containment from the root
-                     p capture from a live Node process   ctrl+p command palette
+                     p capture from a live Node process (h there: a guided leak hunt)
+                     l in a comparison: leak suspects across 3+ loaded snapshots
+                     ctrl+p command palette
 [b]Anywhere[/b]             tab moves between panes   ? or F1 this help   q quit
 
 Columns are DevTools' own numbers: Shallow Size after folding internal stores into their owner,

@@ -23,7 +23,10 @@ const filter = new toolkit.DevToolsAPI.HeapSnapshotModel.NodeFilter(maxJsId(base
 const between = Object.values(current.aggregatesWithFilter(filter)).map((a) => ({
   name: a.name, count: a.count, distance: a.distance, self_size: a.self, retained_size: a.maxRet
 }))
-const convenience = await toolkit.diff(base, current)
+const convenience = Object.values(await toolkit.diff(base, current)).map((r) => ({
+  name: r.name, new_count: r.addedCount, deleted_count: r.removedCount, count_delta: r.countDelta,
+  alloc_size: r.addedSize, freed_size: r.removedSize, size_delta: r.sizeDelta
+}))
 const sameDefinitions = (await base.interfaceDefinitions()) === (await current.interfaceDefinitions())
-process.stdout.write(JSON.stringify({ rows, between, sameDefinitions, convenienceCount: Object.keys(convenience).length }))
+process.stdout.write(JSON.stringify({ rows, between, sameDefinitions, convenience }))
 process.exit(0)

@@ -47,10 +47,17 @@ def test_diff_rows_equal_devtools(pair):
                             "only DevTools": list((theirs - ours).elements())[:10]}
 
 
-def test_pair_really_changes_interface_definitions(pair):
-    name, _a, _b, devtools = pair
-    if name == "growth":  # the case where the toolkit's diff() and DevTools' panel differ
+def test_toolkit_diff_helper_agrees_when_definitions_match(pair):
+    """heap-snapshot-toolkit's diff() equals the panel's comparison exactly when both snapshots infer
+    the same interface definitions; the growth pair is made so that they do not."""
+    name, a, b, devtools = pair
+    keys = ("name", "new_count", "deleted_count", "count_delta", "alloc_size", "freed_size", "size_delta")
+    if name == "growth":
         assert devtools["sameDefinitions"] is False
+    if not devtools["sameDefinitions"]:  # (the stable pair usually has equal definitions)
+        return
+    mine = heaptui("diff", a, b, "--json", "--no-cache")
+    assert as_multiset(mine, keys) == as_multiset(devtools["convenience"], keys)
 
 
 def test_allocated_between_equals_devtools_filter(pair):
