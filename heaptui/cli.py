@@ -95,7 +95,10 @@ def cmd_summary(args):
         from .snapshot.hunt import max_js_id
         earlier = open_with_progress(args.between, args.no_cache)
         id_range = (max_js_id(earlier), max_js_id(snap))
-    rows = snap.classes(sort=args.sort, id_range=id_range)
+    allocated_by = getattr(args, "allocated_by", None)
+    if allocated_by is not None and not snap.allocation_traces().available:
+        raise UsageError(f"{args.file} has no allocation stacks (capture it with --track-allocations)")
+    rows = snap.classes(sort=args.sort, id_range=id_range, allocated_by=allocated_by)
     top = args.top if args.top is not None else (0 if args.json else 30)
     shown = rows[:top] if top > 0 else rows
     if args.json:
@@ -137,6 +140,25 @@ def cmd_nodes(args):
                                                    c["self_size"], c["retained_size"], c["distance"],
                                                    c["dominator"])]
         out.write("".join(lines))
+    return 0
+
+
+def cmd_allocations(args):
+    from .profile import load_profile
+    profile = load_profile(args.file)
+    rows = profile.bottom_up()
+    shown = rows[:args.top] if args.top else rows
+    if args.json:
+        json.dump([r.as_json() for r in shown], sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    total = profile.total
+    body = [[r.frame.label[:40], human_size(r.self_size), percent(r.self_size, total),
+             human_size(r.total_size), percent(r.total_size, total), r.frame.location[-50:]] for r in shown]
+    print(table(["Function", "Self", "%", "Total", "%", "Location"], body, ["<", ">", ">", ">", ">", "<"]))
+    if len(shown) < len(rows):
+        print(f"... {len(rows) - len(shown)} more functions (--top 0 shows all)")
+    print(f"sampled {human_size(total)} in all")
     return 0
 
 
@@ -270,6 +292,8 @@ def cmd_object(args):
         doc["retainer_count"] = len(retainers)
         doc["path"] = [dict(edge=p.label, edge_type=p.type, edge_name=p.name, **{"from": ref(p.source)})
                        for p in path]
+        doc["allocation_stack"] = [{"function": f.function, "script": f.script, "line": f.line,
+                                    "column": f.column} for f in snap.allocation_traces().stack(v)]
         json.dump(doc, sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
         return 0
@@ -299,6 +323,13 @@ def cmd_object(args):
         print(f"    {p.label} \u2192")
     if path:
         print(f"  {line(v)}")
+    traces = snap.allocation_traces()
+    if traces.available:
+        stack = traces.stack(v)
+        print("Allocation stack:" if stack else
+              "Allocation stack: not recorded (allocated before tracking started)")
+        for frame in stack:
+            print(f"  {frame.label}")
     return 0
 
 
@@ -397,8 +428,10 @@ def cmd_capture(args):
             _say("warning: " + check.message())
         progress = Progress(os.path.basename(out))
         try:
-            _check, size = inspector.take_snapshot(session, out, gc=not args.no_gc, progress=progress,
-                                                   force=True, expose_internals=args.expose_internals)
+            _check, size = inspector.take_snapshot(
+                session, out, gc=not args.no_gc, progress=progress, force=True,
+                expose_internals=args.expose_internals,
+                track_allocations_for=args.duration if args.track_allocations else None)
         finally:
             progress.done()
     print(out)
@@ -460,7 +493,10 @@ def cmd_open(argv):
             raise UsageError("the terminal UI needs a terminal; see 'heaptui --help' for commands")
         for f in files:
             print(f"== {f}")
-            cmd_summary(argparse.Namespace(file=f, no_cache=False, sort="retained", top=15, json=False))
+            if f.endswith(".heapprofile"):
+                cmd_allocations(argparse.Namespace(file=f, top=15, json=False))
+            else:
+                cmd_summary(argparse.Namespace(file=f, no_cache=False, sort="retained", top=15, json=False))
         return 0
     from .tui import run
     run(files, mouse=not args.no_mouse, ansi=args.theme == "ansi")
@@ -496,6 +532,14 @@ def build_parser():
 
     s.add_argument("--between", metavar="EARLIER",
                    help="only objects allocated after the snapshot EARLIER (same process) and before FILE")
+    s.add_argument("--allocated-by", metavar="FUNCTION",
+                   help="only objects FUNCTION allocated (snapshots taken with --track-allocations)")
+
+    s = sub.add_parser("allocations", help="a sampling heap profile's heaviest allocating functions")
+    s.add_argument("file", metavar="FILE.heapprofile")
+    s.add_argument("--top", type=count, default=0, help="rows to show (default all)")
+    s.add_argument("--json", action="store_true", help="a JSON array of bottom-up rows")
+    s.set_defaults(func=cmd_allocations)
 
     s = sub.add_parser("diff", help="compare two snapshots of one process (DevTools' Comparison view)")
     s.add_argument("old", metavar="OLD")
@@ -551,6 +595,9 @@ def build_parser():
     s.add_argument("--signal", metavar="SIG", help="for a process started with --heapsnapshot-signal=SIG: send it and wait for the file")
     s.add_argument("--timeout", type=float, default=60.0, help="give up when the target is silent this long (s)")
     s.add_argument("--expose-internals", action="store_true", help="snapshot with V8 internals exposed")
+    s.add_argument("--track-allocations", action="store_true",
+                   help="record allocation stacks for --duration seconds, then snapshot (stacks included)")
+    s.add_argument("--duration", type=float, default=10.0, help="with --track-allocations: seconds (default 10)")
     s.set_defaults(func=cmd_capture)
 
     s = with_target(sub.add_parser("profile", help="record a sampling heap profile (.heapprofile)"))
@@ -562,6 +609,11 @@ def build_parser():
     p.epilog = ("heaptui FILE opens the terminal UI on a snapshot; heaptui BASE CURRENT opens two for "
                 "comparison; heaptui --demo opens the bundled demo; heaptui alone opens the capture pane.")
     return p
+
+
+def _profile_error():
+    from .profile import ProfileError
+    return ProfileError
 
 
 def _inspector_error():
@@ -595,6 +647,8 @@ def main(argv=None):
     except SnapshotError as e:
         return fail(str(e))
     except _inspector_error() as e:
+        return fail(str(e))
+    except _profile_error() as e:
         return fail(str(e))
     except Cancelled:
         return fail("cancelled")

@@ -307,3 +307,44 @@ async def test_suspects_offered_after_comparing_three_snapshots(tmp_path):
         await wait_for(pilot, lambda: isinstance(app.screen, SuspectsScreen))
         rows = app.screen.query_one("#suspects", TreeTable).table_rows
         assert rows and rows[0].payload.name == "Leaky" and rows[0].payload.count == 50
+
+
+PROFILE_APP = ("function allocateLots() { const a = []; for (let i = 0; i < 2000; i++) a.push({v: i, w: [i]});"
+               " return a; }\nglobalThis.churn = [];\n"
+               "setInterval(() => { churn.push(allocateLots()); if (churn.length > 50) churn.shift(); }, 5);\n"
+               "console.log('ready');\n")
+
+
+async def test_sampling_from_the_capture_pane_opens_the_profile(tmp_path, monkeypatch):
+    from heaptui.tui.screens import ProfileScreen
+    from heaptui.tui.models import BottomUpModel, TopDownModel
+    script = tmp_path / "alloc.js"
+    script.write_text(PROFILE_APP)
+    node = subprocess.Popen(["node", "--inspect-port=0", str(script)], cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        assert b"ready" in node.stdout.readline()
+        monkeypatch.chdir(tmp_path)
+        app = HeapApp([])
+        async with app.run_test(size=(120, 40)) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, CaptureScreen))
+            screen = app.screen
+            screen.query_one("#processes").move_cursor(row=screen.pids.index(node.pid))
+            await pilot.press("s")
+            await wait_for(pilot, lambda: screen.sampling is not None)
+            await pilot.pause(1.5)
+            await pilot.press("s")
+            await wait_for(pilot, lambda: isinstance(app.screen, ProfileScreen), timeout=60)
+            table = app.screen.query_one("#profile", TreeTable)
+            assert isinstance(app.screen.model, BottomUpModel)
+            assert table.table_rows[0].payload.frame.function == "allocateLots"
+            assert table.table_rows[0].cells[3].endswith("alloc.js:1")
+            await pilot.press("v")
+            assert isinstance(app.screen.model, TopDownModel)
+            await pilot.press("enter")
+            assert table.table_rows[0].expanded
+            profiles = [f for f in os.listdir(tmp_path) if f.endswith(".heapprofile")]
+            assert len(profiles) == 1
+    finally:
+        os.killpg(node.pid, signal.SIGKILL)
+        node.wait()

@@ -131,9 +131,12 @@ class _PartFile:
 
 
 def take_snapshot(session: CDPSession, path, gc=True, progress=None, force=False, available=None,
-                  expose_internals=False):
+                  expose_internals=False, track_allocations_for=None):
     """Captures a heap snapshot into `path`. progress(phase, done, total) reports the target's graph
-    building ("snapshot": objects), then the stream ("writing": bytes so far, total unknown)."""
+    building ("snapshot": objects), then the stream ("writing": bytes so far, total unknown).
+
+    With track_allocations_for=S, allocations are tracked with their stacks for S seconds first and
+    the snapshot is the one stopTrackingHeapObjects streams: it carries the allocation stacks."""
     progress = progress or (lambda phase, done, total: None)
     check = preflight(session, available)
     if check.verdict == "refuse" and not force:
@@ -150,13 +153,22 @@ def take_snapshot(session: CDPSession, path, gc=True, progress=None, force=False
         session.on("HeapProfiler.addHeapSnapshotChunk", on_chunk)
         session.on("HeapProfiler.reportHeapSnapshotProgress", on_progress)
         session.call("HeapProfiler.enable")
-        if gc:
-            progress("collecting garbage", 0, 1)
-            session.call("HeapProfiler.collectGarbage")
         params = {"reportProgress": True, "captureNumericValue": False}
         if expose_internals:
             params["exposeInternals"] = True
-        session.call("HeapProfiler.takeHeapSnapshot", params)
+        if track_allocations_for is not None:
+            session.call("HeapProfiler.startTrackingHeapObjects", {"trackAllocations": True})
+            started = time.monotonic()
+            while time.monotonic() - started < track_allocations_for:
+                progress("tracking allocations", time.monotonic() - started, track_allocations_for)
+                time.sleep(0.2)
+                session.call("Runtime.getHeapUsage", idle_timeout=10)  # also drains stats events
+            session.call("HeapProfiler.stopTrackingHeapObjects", params)
+        else:
+            if gc:
+                progress("collecting garbage", 0, 1)
+                session.call("HeapProfiler.collectGarbage")
+            session.call("HeapProfiler.takeHeapSnapshot", params)
         if out.bytes == 0:
             raise InspectorError("the target sent no snapshot data")
         out.commit()

@@ -465,13 +465,23 @@ class SnapshotQuery:
         return path
 
     # -- classes --------------------------------------------------------------------------
-    def classes(self, sort="retained", descending=None, name_filter=None, id_range=None):
+    def allocation_traces(self):
+        """The snapshot's allocation stacks (AllocationTraces), built on first use."""
+        if getattr(self, "_traces", None) is None:
+            from .traces import AllocationTraces
+            self._traces = AllocationTraces(self.heap)
+        return self._traces
+
+    def classes(self, sort="retained", descending=None, name_filter=None, id_range=None,
+                allocated_by=None):
         """Summary rows (DevTools' Constructor table). Default order: retained size, largest first.
 
         id_range=(low, high) keeps objects with low < id <= high, like DevTools' "Objects allocated
         between Snapshot 1 and Snapshot 2" filter (counts and sizes are then over those objects)."""
         h = self.heap
-        if id_range is not None:
+        if allocated_by is not None:
+            rows = self._rows_in_mask(self.allocation_traces().allocated_by_mask(allocated_by))
+        elif id_range is not None:
             rows = self._rows_in_id_range(*id_range)
         else:
             rows = [self._row(c) for c in np.nonzero(h.class_visible)[0]]
@@ -490,10 +500,12 @@ class SnapshotQuery:
         return self._row(c)
 
     def _rows_in_id_range(self, low, high):
+        ids = self.heap.node_id.astype(np.int64)
+        return self._rows_in_mask((ids > low) & (ids <= high))
+
+    def _rows_in_mask(self, mask):
         from .model import _public_rows
         h = self.heap
-        ids = h.node_id.astype(np.int64)
-        mask = (ids > low) & (ids <= high)
         count, shallow, dist, first, retained = h.aggregate(h.class_id, len(h.class_names), mask)
         visible = _public_rows(h.class_keys, count, first)
         return [ClassRow(index=int(c), name=h.class_names[c], key=h.class_keys[c], count=int(count[c]),

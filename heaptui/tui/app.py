@@ -67,7 +67,19 @@ class HeapApp(App):
             self.push_screen(CaptureScreen())
 
     def open_paths(self, paths):
-        self.push_screen(LoadingScreen(paths, self._loaded))
+        from ..profile import ProfileError, load_profile
+        from .screens import ProfileScreen
+        profiles = [p for p in paths if p.endswith(".heapprofile")]
+        snapshots = [p for p in paths if p not in profiles]
+        for path in profiles:
+            try:
+                self.push_screen(ProfileScreen(path, load_profile(path)))
+            except ProfileError as e:
+                self.notify(str(e), severity="error", timeout=10)
+        if snapshots:
+            self.push_screen(LoadingScreen(snapshots, self._loaded))
+        elif not profiles:
+            self.push_screen(CaptureScreen())
 
     def _loaded(self, loaded, error):
         self.pop_screen()  # the loading screen

@@ -236,3 +236,66 @@ class SuspectsModel(RowModel):
             rows.append(Row(key=("other", s.key, k), kind="info", depth=1, style="dim",
                             cells=[f"also {count} by: " + " > ".join(path[-4:])]))
         return rows
+
+
+PROFILE_COLUMNS = [Column("Function", 0, "<", "name"), Column("Self Size", 15, ">", "self"),
+                   Column("Total Size", 15, ">", "total"), Column("Location", 28, "<")]
+
+
+def _profile_cells(label, self_size, total, grand, location):
+    return [label, _size(self_size, grand), _size(total, grand), location[-28:]]
+
+
+class BottomUpModel(RowModel):
+    """DevTools' Heavy (Bottom Up) view: functions by the bytes they allocated, expanding into callers."""
+
+    columns = PROFILE_COLUMNS
+
+    def __init__(self, profile):
+        self.profile = profile
+        self.sort_key, self.descending = "self", True
+
+    def _row(self, r, depth):
+        p = self.profile
+        expandable = any(p.nodes[cur].parent > 0 for _o, cur in r.origins)
+        return Row(key=("bu", depth, r.frame.uid, id(r)), kind="class", depth=depth, payload=r,
+                   expandable=expandable,
+                   cells=_profile_cells(r.frame.label, r.self_size, r.total_size, p.total, r.frame.location))
+
+    def roots(self):
+        key = {"self": lambda r: r.self_size, "total": lambda r: r.total_size,
+               "name": lambda r: r.frame.label}[self.sort_key]
+        rows = sorted(self.profile.bottom_up(), key=key, reverse=self.descending)
+        return [self._row(r, 0) for r in rows]
+
+    def children(self, row):
+        return [self._row(r, row.depth + 1) for r in self.profile.callers(row.payload)]
+
+
+class TopDownModel(RowModel):
+    """DevTools' Tree (Top Down) view: the call tree from the root, heaviest first."""
+
+    columns = PROFILE_COLUMNS
+
+    def __init__(self, profile):
+        self.profile = profile
+        self.sort_key, self.descending = "total", True
+
+    def _rows(self, indexes, depth):
+        p = self.profile
+        key = {"self": lambda i: p.nodes[i].self_size, "total": lambda i: p.nodes[i].total,
+               "name": lambda i: p.nodes[i].frame.label}[self.sort_key]
+        out = []
+        for i in sorted(indexes, key=key, reverse=self.descending):
+            n = p.nodes[i]
+            if n.total == 0:
+                continue  # DevTools prunes branches that allocated nothing
+            out.append(Row(key=("td", i), kind="class", depth=depth, payload=i, expandable=bool(n.children),
+                           cells=_profile_cells(n.frame.label, n.self_size, n.total, p.total, n.frame.location)))
+        return out
+
+    def roots(self):
+        return self._rows(self.profile.nodes[0].children if self.profile.nodes else [], 0)
+
+    def children(self, row):
+        return self._rows(self.profile.nodes[row.payload].children, row.depth + 1)

@@ -15,7 +15,8 @@ from textual.widgets import DataTable, Footer, Input, Label, OptionList, Progres
 
 from ..format import format_distance, human_size, node_label
 from ..snapshot import Cancelled, SnapshotDiff, SnapshotError, open_snapshot
-from .models import ComparisonModel, ContainmentModel, RetainersModel, SuspectsModel, SummaryModel
+from .models import (BottomUpModel, ComparisonModel, ContainmentModel, RetainersModel, SummaryModel,
+                     SuspectsModel, TopDownModel)
 from .table import TableHeader, TreeTable
 
 UNREACHABLE_BASE = 200000000
@@ -119,6 +120,11 @@ class ObjectDetail(Static):
         if chain:
             lines.append("[b]dominators[/b] (freeing one frees this):")
             lines += ["  " + _esc(node_label(snap, d, 40)) for d in chain]
+        traces = snap.allocation_traces()
+        if traces.available:
+            stack = traces.stack(v)
+            lines.append("[b]allocated by[/b]:" if stack else "[dim]allocation stack not recorded[/dim]")
+            lines += ["  " + _esc(f.label) for f in stack[:8]]
         path = snap.retaining_path(v)
         if path:
             lines.append("[b]held by[/b] (shortest path from a root):")
@@ -507,11 +513,13 @@ class CaptureScreen(Screen):
         Binding("f", "force", "Force", show=False),
         Binding("o", "open", "Open"),
         Binding("h", "hunt", "Leak hunt"),
+        Binding("s", "sample", "Sample start/stop"),
         Binding("escape", "back", "Back"),
     ]
 
     def __init__(self):
         super().__init__()
+        self.sampling = None  # an Event that stops the running sampler
         self.force_next = False
         self.capturing = False
 
@@ -606,6 +614,34 @@ class CaptureScreen(Screen):
             return
         index = options.highlighted if options.highlighted is not None else options.option_count - 1
         self.app.open_paths([str(options.get_option_at_index(index).prompt)])
+
+    def action_sample(self):
+        if self.sampling is not None:
+            self.sampling.set()
+            self._status("stopping the sampler\u2026")
+            return
+        if not self.pids or self.capturing:
+            return
+        pid = self.pids[self.query_one("#processes", DataTable).cursor_row]
+        self.sampling = threading.Event()
+        self._sample(pid, self.sampling)
+
+    @work(thread=True, exclusive=True, group="sample", exit_on_error=False)
+    def _sample(self, pid, stop):
+        from .. import inspector
+        from ..profile import ProfileError, load_profile
+        call = self.app.call_from_thread
+        try:
+            call(self._status, f"sampling allocations in process {pid}; s stops")
+            out = inspector.default_snapshot_name(pid).replace(".heapsnapshot", ".heapprofile")
+            with inspector.connect(pid=pid) as session:
+                inspector.sample_heap(session, out, stop=stop.is_set)
+            call(self._status, f"wrote {out}")
+            call(self.app.push_screen, ProfileScreen(os.path.abspath(out), load_profile(out)))
+        except (inspector.InspectorError, ProfileError) as e:
+            call(self._status, f"[b]error[/b]: {_esc(e)}")
+        finally:
+            self.sampling = None
 
     def action_hunt(self):
         if self.pids:
@@ -784,6 +820,47 @@ class SuspectsScreen(Screen):
         screen = ExploreScreen(path, snap)
         self.app.push_screen(screen)
         screen.call_after_refresh(screen.reveal, row.payload.example)
+
+
+class ProfileScreen(SortableTable, Screen):
+    """A sampling heap profile: Heavy (Bottom Up) by default, `v` switches to Tree (Top Down)."""
+
+    TABLE = "profile"
+    AUTO_FOCUS = "#profile"
+    BINDINGS = [Binding("v", "switch_view", "Top down/Bottom up"), Binding("s", "sort", "Sort"),
+                Binding("r", "reverse", "Reverse", show=False), Binding("escape", "back", "Back")]
+
+    def __init__(self, path, profile):
+        super().__init__()
+        self.path, self.profile = path, profile
+        self.model = BottomUpModel(profile)
+
+    def compose(self):
+        yield Static("", id="title")
+        table = TreeTable(self.model, id="profile")
+        yield TableHeader(table, id="profile-header")
+        yield table
+        yield Footer()
+
+    def on_mount(self):
+        self._title()
+
+    def _title(self):
+        view = "Heavy (Bottom Up)" if isinstance(self.model, BottomUpModel) else "Tree (Top Down)"
+        self.query_one("#title", Static).update(
+            f"[b]{_esc(os.path.basename(self.path))}[/b]  sampling heap profile, "
+            f"{human_size(self.profile.total)} sampled  \u2014 {view}")
+
+    def action_switch_view(self):
+        self.model = TopDownModel(self.profile) if isinstance(self.model, BottomUpModel) \
+            else BottomUpModel(self.profile)
+        self.query_one("#profile", TreeTable).set_model(self.model)
+        self.query_one("#profile-header", TableHeader).refresh()
+        self._title()
+
+    def action_back(self):
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
 
 
 class HelpScreen(ModalScreen):

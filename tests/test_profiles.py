@@ -1,0 +1,167 @@
+"""Sampling heap profiles and allocation stacks: DevTools' bottom-up rules, real Node processes."""
+import gzip
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from heaptui.profile import ProfileError, load_profile
+from heaptui.snapshot import open_snapshot
+
+
+def frame(name, line=1, url="app.js", script="7"):
+    return {"functionName": name, "scriptId": script, "url": url, "lineNumber": line, "columnNumber": 0}
+
+
+def node(name, self_size, children=(), line=1, nid=[0]):
+    nid[0] += 1
+    return {"callFrame": frame(name, line), "selfSize": self_size, "id": nid[0], "children": list(children)}
+
+
+def write(tmp_path, doc, name="p.heapprofile"):
+    p = tmp_path / name
+    p.write_text(json.dumps(doc) if not isinstance(doc, str) else doc)
+    return p
+
+
+def test_bottom_up_counts_recursion_once(tmp_path):
+    # (root) -> main -> walk(5) -> walk(7) -> leaf(11); main -> leaf(13)
+    head = node("(root)", 0, [node("main", 2, [
+        node("walk", 5, [node("walk", 7, [node("leaf", 11, line=9)], line=3)], line=3),
+        node("leaf", 13, line=9)], line=1)], line=-1)
+    p = load_profile(write(tmp_path, {"head": head, "samples": []}))
+    assert p.total == 2 + 5 + 7 + 11 + 13
+    rows = {r.frame.function: r for r in p.bottom_up()}
+    assert (rows["walk"].self_size, rows["walk"].total_size) == (12, 23)  # not 23 + 18
+    assert (rows["leaf"].self_size, rows["leaf"].total_size) == (24, 24)
+    assert (rows["main"].self_size, rows["main"].total_size) == (2, 38)
+    assert [r.frame.function for r in p.bottom_up()][:2] == ["leaf", "walk"]  # largest self first
+    callers = {r.frame.function: (r.self_size, r.total_size) for r in p.callers(rows["leaf"])}
+    assert callers == {"walk": (11, 11), "main": (13, 13)}
+    top = [p.nodes[i].frame.function for i in p.top_down()]
+    assert top == ["main"]
+    assert rows["leaf"].as_json()["line"] == 10  # 1-based in the output, 0-based in the file
+
+
+def test_old_profile_format_converts_positions(tmp_path):
+    head = {"functionName": "(root)", "scriptId": "0", "url": "", "lineNumber": 0, "columnNumber": 0,
+            "selfSize": 0, "children": [{"functionName": "f", "scriptId": "3", "url": "x.js",
+                                          "lineNumber": 10, "columnNumber": 2, "selfSize": 64, "children": []}]}
+    p = load_profile(write(tmp_path, {"head": head}))
+    row = p.bottom_up()[0]
+    assert (row.frame.function, row.frame.line, row.as_json()["line"]) == ("f", 9, 10)
+
+
+def run(*args, **kw):
+    return subprocess.run([sys.executable, "-m", "heaptui", *map(str, args)], capture_output=True,
+                          text=True, timeout=kw.pop("timeout", 120), **kw)
+
+
+@pytest.mark.parametrize("content,needle", [
+    ("", "empty"), ("{not json", "invalid JSON"), ('{"samples": []}', "no 'head'"),
+    ('[1, 2]', "no 'head'"), ('{"head": {"selfSize": -3, "children": []}}', "bad selfSize"),
+    ('{"head": {"callFrame": {"functionName": "x"}, "selfSize": 1, "children": 7}}', "not a list"),
+    ('{"snapshot": {"meta": {}}, "nodes": []}', "heap snapshot"),
+])
+def test_bad_profiles_get_one_line(tmp_path, content, needle):
+    r = run("allocations", write(tmp_path, content))
+    assert r.returncode == 2 and r.stderr.startswith("heaptui: error: ")
+    assert r.stderr.count("\n") == 1 and needle in r.stderr and "Traceback" not in r.stderr
+
+
+def test_missing_and_gzipped_profiles(tmp_path):
+    r = run("allocations", tmp_path / "none.heapprofile")
+    assert r.returncode == 2 and "no such file" in r.stderr
+    gz = tmp_path / "p.heapprofile.gz"
+    gz.write_bytes(gzip.compress(b'{"head": {}}'))
+    r = run("allocations", gz)
+    assert r.returncode == 2 and "gunzip" in r.stderr
+
+
+APP = r"""
+class Tracked { constructor(i) { this.i = i; this.payload = 'tracked ' + i; } }
+globalThis.kept = [];
+function makeTracked(i) { return new Tracked(i); }
+function allocateLots() { const a = []; for (let i = 0; i < 2000; i++) a.push({v: i, w: [i]}); return a; }
+globalThis.churn = [];
+setInterval(() => {
+  for (let i = 0; i < 20; i++) kept.push(makeTracked(i));
+  churn.push(allocateLots()); if (churn.length > 50) churn.shift();
+}, 10);
+console.log('ready');
+"""
+
+
+@pytest.fixture
+def allocating_app(tmp_path):
+    script = tmp_path / "app.js"
+    script.write_text(APP)
+    err = open(tmp_path / "err.txt", "w+")
+    proc = subprocess.Popen(["node", "--inspect=127.0.0.1:0", str(script)], stdout=subprocess.PIPE,
+                            stderr=err, start_new_session=True)
+    try:
+        assert b"ready" in proc.stdout.readline()
+        port = None
+        for _ in range(50):
+            err.seek(0)
+            m = re.search(r"ws://127\.0\.0\.1:(\d+)/", err.read())
+            if m:
+                port = int(m.group(1))
+                break
+            time.sleep(0.1)
+        yield port
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        err.close()
+
+
+def test_sampling_profile_puts_the_allocating_function_first(allocating_app, tmp_path):
+    out = tmp_path / "run"
+    r = run("profile", "--port", allocating_app, "--duration", "2", "--interval", "8192", "-o", out)
+    assert r.returncode == 0, r.stderr
+    r = run("allocations", str(out) + ".heapprofile", "--json")
+    assert r.returncode == 0, r.stderr
+    rows = json.loads(r.stdout)
+    assert rows[0]["function"] == "allocateLots", rows[:3]
+    assert rows[0]["url"].endswith("app.js") and rows[0]["line"] == 5
+    assert rows[0]["self_size"] > 0 and rows[0]["total_size"] >= rows[0]["self_size"]
+    table = run("allocations", str(out) + ".heapprofile", "--top", "3")
+    assert "allocateLots" in table.stdout.splitlines()[1]
+
+
+def test_tracked_capture_has_allocation_stacks(allocating_app, tmp_path):
+    out = tmp_path / "tracked.heapsnapshot"
+    r = run("capture", "--port", allocating_app, "--track-allocations", "--duration", "1.5", "-o", out)
+    assert r.returncode == 0, r.stderr
+    snap = open_snapshot(out, use_cache=False)
+    traces = snap.allocation_traces()
+    assert traces.available
+    by_make = traces.allocated_by_mask("makeTracked")
+    tracked = [v for v in by_make.nonzero()[0] if snap.class_name(v) == "Tracked"]
+    assert tracked, "no Tracked object attributed to makeTracked"
+    node_id = int(snap.heap.node_id[tracked[-1]])
+    r = run("object", out, f"@{node_id}", "--json", "--no-cache")
+    assert r.returncode == 0, r.stderr
+    stack = [f["function"] for f in json.loads(r.stdout)["allocation_stack"]]
+    assert stack[0] == "makeTracked", stack
+    rows = json.loads(run("summary", out, "--allocated-by", "makeTracked", "--json", "--no-cache").stdout)
+    assert {r["name"] for r in rows} >= {"Tracked"}
+    old = [v for v in range(snap.node_count) if snap.class_name(v) == "Tracked"
+           and int(snap.heap.node_trace[v]) == 0]
+    if old:  # allocated before tracking started: no stack
+        assert traces.stack(old[0]) == []
+
+
+def test_allocated_by_needs_stacks(tmp_path):
+    from snapbuilder import Builder
+    b = Builder()
+    b.node("synthetic", "")
+    p = b.write(tmp_path / "s.heapsnapshot")
+    r = run("summary", p, "--allocated-by", "f", "--no-cache")
+    assert r.returncode == 2 and "--track-allocations" in r.stderr
