@@ -165,3 +165,28 @@ def test_allocated_by_needs_stacks(tmp_path):
     p = b.write(tmp_path / "s.heapsnapshot")
     r = run("summary", p, "--allocated-by", "f", "--no-cache")
     assert r.returncode == 2 and "--track-allocations" in r.stderr
+
+
+async def test_tui_filters_summary_by_allocating_function(allocating_app, tmp_path):
+    from heaptui.tui.app import HeapApp
+    from heaptui.tui.screens import ExploreScreen
+    from heaptui.tui.table import TreeTable
+    out = tmp_path / "tracked.heapsnapshot"
+    r = run("capture", "--port", allocating_app, "--track-allocations", "--duration", "1", "-o", out)
+    assert r.returncode == 0, r.stderr
+    app = HeapApp([str(out)])
+    async with app.run_test(size=(120, 40)) as pilot:
+        deadline = time.monotonic() + 60
+        while not isinstance(app.screen, ExploreScreen) and time.monotonic() < deadline:
+            await pilot.pause(0.05)
+        await pilot.pause()
+        await pilot.press("a", *"makeTracked", "enter")
+        await pilot.pause()
+        names = {row.payload.name for row in app.screen.query_one("#summary", TreeTable).table_rows}
+        assert "Tracked" in names and "global" not in names
+        app.screen.query_one("#summary", TreeTable).select_index(
+            [row.payload.name for row in app.screen.query_one("#summary", TreeTable).table_rows].index("Tracked"))
+        await pilot.press("enter", "down")
+        await pilot.pause()
+        detail = str(app.screen.query_one("#detail").render())
+        assert "allocated by" in detail and "makeTracked" in detail

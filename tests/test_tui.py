@@ -348,3 +348,18 @@ async def test_sampling_from_the_capture_pane_opens_the_profile(tmp_path, monkey
     finally:
         os.killpg(node.pid, signal.SIGKILL)
         node.wait()
+
+
+async def test_summary_filter_allocated_between(demo):
+    app = HeapApp(demo)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_demo(pilot, app)
+        await pilot.press("b")
+        rows = {r.payload.name: r.payload.count for r in summary(app).table_rows}
+        assert rows["Session"] == 3000  # the leak: all allocated after the baseline
+        assert "global" not in rows  # long-lived objects are filtered out
+        await pilot.press("enter")
+        assert len(summary(app).table_rows) > 1
+        await pilot.press("0")
+        rows = {r.payload.name: r.payload.count for r in summary(app).table_rows}
+        assert rows["Session"] == 3200 and "global" in rows

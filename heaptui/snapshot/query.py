@@ -473,13 +473,15 @@ class SnapshotQuery:
         return self._traces
 
     def classes(self, sort="retained", descending=None, name_filter=None, id_range=None,
-                allocated_by=None):
+                allocated_by=None, mask=None):
         """Summary rows (DevTools' Constructor table). Default order: retained size, largest first.
 
         id_range=(low, high) keeps objects with low < id <= high, like DevTools' "Objects allocated
         between Snapshot 1 and Snapshot 2" filter (counts and sizes are then over those objects)."""
         h = self.heap
-        if allocated_by is not None:
+        if mask is not None:
+            rows = self._rows_in_mask(mask)
+        elif allocated_by is not None:
             rows = self._rows_in_mask(self.allocation_traces().allocated_by_mask(allocated_by))
         elif id_range is not None:
             rows = self._rows_in_id_range(*id_range)
@@ -512,11 +514,14 @@ class SnapshotQuery:
                          distance=int(dist[c]), self_size=int(shallow[c]), retained_size=int(retained[c]))
                 for c in np.nonzero(visible)[0]]
 
-    def instances(self, class_index, sort="retained", offset=0, limit=100):
-        """A page of a class's instances (ordinals): retained desc then id asc by default."""
+    def instances(self, class_index, sort="retained", offset=0, limit=100, mask=None):
+        """A page of a class's instances (ordinals): retained desc then id asc by default. With a
+        node mask (a Summary filter), only the instances it keeps."""
         members = self._class_members(class_index)
+        if mask is not None:
+            members = members[mask[members]]
         total = int(members.shape[0])
-        order = self._sorted_members.get((class_index, sort))
+        order = self._sorted_members.get((class_index, sort, id(mask) if mask is not None else None))
         if order is None:
             want = offset + limit
             if want * 4 < total:
@@ -526,7 +531,7 @@ class SnapshotQuery:
             order = members[self._instance_order(members, sort)]
             if len(self._sorted_members) > 64:
                 self._sorted_members.clear()
-            self._sorted_members[(class_index, sort)] = order
+            self._sorted_members[(class_index, sort, id(mask) if mask is not None else None)] = order
         return [int(v) for v in order[offset:offset + limit]], total
 
     def _instance_order(self, members, sort):

@@ -68,14 +68,16 @@ class SummaryModel(RowModel, _ObjectRows):
 
     columns = SUMMARY_COLUMNS
 
-    def __init__(self, snap, name_filter="", id_range=None):
+    def __init__(self, snap, name_filter=""):
         _ObjectRows.__init__(self, snap)
         self.sort_key, self.descending = "retained", True
         self.name_filter = name_filter
+        self.mask = None  # a node filter: allocated between snapshots, or by a function
+        self.mask_label = ""
 
     def roots(self):
         rows = self.snap.classes(sort=self.sort_key, descending=self.descending,
-                                 name_filter=self.name_filter or None)
+                                 name_filter=self.name_filter or None, mask=self.mask)
         return [Row(key=("class", r.key), kind="class", expandable=True, payload=r,
                     cells=[r.name,
                            format_distance(r.distance), f"{r.count:,}", _size(r.self_size, self.total),
@@ -90,7 +92,7 @@ class SummaryModel(RowModel, _ObjectRows):
         return self.edge_rows(row)
 
     def instance_rows(self, row, offset, limit=PAGE):
-        page, total = self.snap.instances(row.payload.index, self.instance_sort(), offset, limit)
+        page, total = self.snap.instances(row.payload.index, self.instance_sort(), offset, limit, self.mask)
         out = [self.instance_row(v, 1) for v in page]
         if offset + len(page) < total:
             rest = total - offset - len(page)

@@ -188,6 +188,9 @@ class ExploreScreen(SortableTable, Screen):
         Binding("left_square_bracket", "back", "Back", show=False),
         Binding("right_square_bracket", "forward", "Forward", show=False),
         Binding("c", "compare", "Compare"),
+        Binding("b", "between", "Between", show=False),
+        Binding("a", "allocated_by", "Allocated by", show=False),
+        Binding("0", "clear_filter", "All objects", show=False),
         Binding("t", "statistics", "Stats"),
         Binding("o", "containment", "Containment", show=False),
         Binding("p", "capture", "Capture"),
@@ -210,6 +213,8 @@ class ExploreScreen(SortableTable, Screen):
         yield Input(placeholder="filter classes (Esc closes)", id="filter", classes="hidden")
         yield Input(placeholder="object id, e.g. @12345 (Enter goes, Esc closes)", id="goto",
                     classes="hidden")
+        yield Input(placeholder="function name: objects it allocated (Enter applies, Esc closes)",
+                    id="allocated", classes="hidden")
         table = TreeTable(self.model, id="summary")
         yield TableHeader(table, id="summary-header")
         yield table
@@ -331,6 +336,57 @@ class ExploreScreen(SortableTable, Screen):
                 break
         table.refresh()
         table.focus()
+
+    # -- Summary filters: DevTools' "Objects allocated between snapshots" and allocation functions
+    def _apply_filter(self, mask, label):
+        self.model.mask, self.model.mask_label = mask, label
+        self.query_one("#summary", TreeTable).reload()
+        stats = self.snap.statistics()
+        title = (f"[b]{_esc(os.path.basename(self.path))}[/b]  {self.snap.node_count:,} objects, "
+                 f"{human_size(stats.total)}")
+        if label:
+            title += f"  [reverse] {_esc(label)} [/reverse] (0 shows all)"
+        self.query_one("#title", Static).update(title)
+
+    def action_between(self):
+        """Objects allocated after the previous loaded snapshot (of the same process) and up to this
+        one; pressing again steps back to earlier snapshots."""
+        from ..snapshot.hunt import max_js_id
+        earlier = [(p, s) for p, s in self.app.loaded if s is not self.snap]
+        if not earlier:
+            self.notify("needs another snapshot of the same process loaded", severity="warning")
+            return
+        step = getattr(self, "_between_step", 0) % len(earlier)
+        self._between_step = step + 1
+        path, base = earlier[-1 - step]
+        low, high = max_js_id(base), max_js_id(self.snap)
+        ids = self.snap.heap.node_id.astype("int64")
+        self._apply_filter((ids > low) & (ids <= high),
+                           f"allocated after {os.path.basename(path)}")
+
+    def action_allocated_by(self):
+        if not self.snap.allocation_traces().available:
+            self.notify("this snapshot has no allocation stacks (capture with --track-allocations)",
+                        severity="warning")
+            return
+        box = self.query_one("#allocated", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Submitted, "#allocated")
+    def allocated_submitted(self, event):
+        self.query_one("#allocated", Input).display = False
+        name = event.value.strip()
+        traces = self.snap.allocation_traces()
+        if not traces.function_indexes(name):
+            self.notify(f"no function named {name!r} in the allocation stacks", severity="error")
+            return
+        self._apply_filter(traces.allocated_by_mask(name), f"allocated by {name}")
+        self.query_one("#summary", TreeTable).focus()
+
+    def action_clear_filter(self):
+        self._between_step = 0
+        self._apply_filter(None, "")
 
     def action_back(self):
         if self.history_at > 0:
@@ -871,6 +927,8 @@ class HelpScreen(ModalScreen):
 
 [b]Summary[/b] (classes)    Enter/\u2192 expand  \u2190 collapse  s sort by next column  r reverse
                      / filter classes   g or @ go to an object id   [ ] back/forward
+                     b objects allocated between the previous snapshot and this one
+                     a objects allocated by a function (tracked snapshots)   0 all objects
 [b]Retainers[/b]            who holds the selected object; the shortest path from a root opens
                      by itself. Weak edges and edges from the root are hidden; (cycle) marks loops
 [b]Views[/b]                c compare two snapshots   t statistics   o containment from the root
