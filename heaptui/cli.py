@@ -78,8 +78,25 @@ class Progress:
             self.stream.flush()
 
 
+def compile_kernels():
+    """First run only: compile heaptui's kernels (two processes), saying so."""
+    from .firstrun import COMPILING, CompileError, compile_kernels as compile_all, needed
+    if not needed():
+        return
+    progress = Progress("first run")
+    if not progress.enabled:
+        _say(COMPILING + "…")
+    try:
+        compile_all(lambda step, done, total: progress(COMPILING, done, total))
+    except CompileError as e:
+        raise UsageError(str(e)) from None
+    finally:
+        progress.done()
+
+
 def open_with_progress(path, no_cache=False):
     from .snapshot import open_snapshot
+    compile_kernels()
     progress = Progress(os.path.basename(path))
     try:
         return open_snapshot(path, progress=progress, use_cache=not no_cache)
@@ -653,7 +670,7 @@ def main(argv=None):
     except Cancelled:
         return fail("cancelled")
     except KeyboardInterrupt:
-        sys.stderr.write("\n")
+        sys.stderr.write(("\n" if sys.stderr.isatty() else "") + f"{PROG}: interrupted\n")
         return 130
     except BrokenPipeError:
         try:

@@ -37,6 +37,10 @@ SCENARIO_TIMEOUT = 180
 DUMP_TIMEOUT = 600
 HEAPTUI_TIMEOUT = 600
 
+# One numba cache for the whole run, whatever HEAPTUI_CACHE_DIR a test gives its subprocesses, so the
+# kernels compile once per checkout rather than once per temporary cache directory.
+os.environ.setdefault("NUMBA_CACHE_DIR", str(WORK_DIR / "numba"))
+
 
 def scenario_names() -> list[str]:
     """Names of the parity scenarios (``tests/parity/scenarios/<name>.js``), sorted."""

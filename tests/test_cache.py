@@ -143,9 +143,9 @@ def test_cli_no_cache_neither_reads_nor_writes(tmp_path):
     run = lambda *a: subprocess.run([sys.executable, "-m", "heaptui", *a], env=env,
                                     capture_output=True, text=True, timeout=120)
     r = run("summary", str(p), "--json", "--no-cache")
-    assert r.returncode == 0 and not (tmp_path / "c").exists()
+    assert r.returncode == 0 and not (tmp_path / "c" / "index").exists()
     r = run("summary", str(p), "--json")
-    assert r.returncode == 0 and len(os.listdir(tmp_path / "c")) == 1
+    assert r.returncode == 0 and len(os.listdir(tmp_path / "c" / "index")) == 1
     assert json.loads(r.stdout) == json.loads(run("summary", str(p), "--json").stdout)
 
 

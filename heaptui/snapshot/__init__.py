@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 
+from . import jit  # noqa: F401  (first: puts numba's cache in heaptui's cache directory)
 from .cache import IndexCache
 from .diff import DiffRow, SnapshotDiff
 from .errors import Cancelled, SnapshotError

@@ -5,7 +5,8 @@ They work on a uint8 view of the memory-mapped file, so the large integer arrays
 Every function returns a position; negative positions are error codes (see the constants).
 """
 import numpy as np
-from numba import njit
+
+from .jit import kernel
 
 END_OF_INPUT = -1
 BAD_CHARACTER = -2
@@ -16,7 +17,7 @@ MORE = 0  # the output window is full; call again from the returned position
 DONE = 1  # the array's closing bracket was consumed
 
 
-@njit(cache=True, nogil=True)
+@kernel("(ro(uint8[::1]), int64)")
 def skip_ws(buf, pos):
     n = buf.shape[0]
     while pos < n:
@@ -27,7 +28,7 @@ def skip_ws(buf, pos):
     return pos
 
 
-@njit(cache=True, nogil=True)
+@kernel("(ro(uint8[::1]), int64)")
 def skip_string(buf, pos):
     """pos is at the opening quote; returns the position after the closing quote."""
     n = buf.shape[0]
@@ -43,7 +44,7 @@ def skip_string(buf, pos):
     return END_OF_INPUT
 
 
-@njit(cache=True, nogil=True)
+@kernel("(ro(uint8[::1]), int64)")
 def skip_value(buf, pos):
     """Skips one JSON value starting at pos (after white space); returns the position after it."""
     n = buf.shape[0]
@@ -82,7 +83,7 @@ def skip_value(buf, pos):
     return pos
 
 
-@njit(cache=True, nogil=True)
+@kernel("(ro(uint8[::1]), int64, uint32[::1], int64)")
 def parse_uints(buf, pos, out, want):
     """Parses comma-separated unsigned integers of a JSON array whose '[' was already consumed.
 
@@ -130,7 +131,7 @@ def parse_uints(buf, pos, out, want):
             return BAD_CHARACTER, count, DONE
 
 
-@njit(cache=True, nogil=True)
+@kernel("(ro(uint8[::1]), int64, int64)")
 def count_top_level_items(buf, pos, end):
     """Number of comma-separated items of the flat array buf[pos:end] ('[' at pos, ']' at end-1)."""
     items = 0
@@ -144,7 +145,7 @@ def count_top_level_items(buf, pos, end):
     return items + 1 if seen else 0
 
 
-@njit(cache=True, nogil=True)
+@kernel("(ro(uint8[::1]), int64, uint8[::1], uint64[::1], uint8[::1])")
 def scan_strings(buf, pos, blob, offsets, escaped):
     """Copies the contents of a JSON array of strings ('[' at pos) into blob, raw (escapes kept).
 
@@ -206,7 +207,7 @@ def scan_strings(buf, pos, blob, offsets, escaped):
             return BAD_CHARACTER, count
 
 
-@njit(cache=True, nogil=True)
+@kernel("(ro(uint8[::1]), int64, int64)")
 def count_strings_upper_bound(buf, pos, end):
     """Quotes in buf[pos:end] over two: at least the number of strings (escaped quotes only add)."""
     q = 0
@@ -216,7 +217,7 @@ def count_strings_upper_bound(buf, pos, end):
     return q // 2 + 1
 
 
-@njit(cache=True, nogil=True)
+@kernel("(uint8[::1], uint64[::1], uint64[::1], uint8[::1])")
 def compact_strings(blob, offsets, new_lengths, changed):
     """Shifts string bytes left after decoded strings were written (shorter) at their slots' start."""
     out = 0
@@ -233,7 +234,7 @@ def compact_strings(blob, offsets, new_lengths, changed):
     return out
 
 
-@njit(cache=True, nogil=True)
+@kernel("(uint8[::1], uint32[::1], int64, int64)")
 def max_string_name(edge_type, edge_name, numeric_a, numeric_b):
     """Largest name of the edges whose names are string ids (not element/hidden slot numbers)."""
     best = -1

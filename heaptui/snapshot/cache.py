@@ -17,6 +17,7 @@ import tempfile
 
 import numpy as np
 
+from .jit import cache_home
 from .model import HeapSnapshot, Statistics, TypeCodes
 from .strings import StringTable
 
@@ -44,13 +45,6 @@ EDGE_ARRAYS = ("edge_type", "edge_name", "edge_to")
 OPTIONAL = ("ret_first", "ret_edge")
 
 
-def cache_home():
-    """heaptui's cache directory: $HEAPTUI_CACHE_DIR, else $XDG_CACHE_HOME/heaptui or ~/.cache/heaptui."""
-    env = os.environ.get("HEAPTUI_CACHE_DIR")
-    if env:
-        return env
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "heaptui")
 
 
 def default_root():
@@ -138,19 +132,19 @@ def _read_entry(entry, key):
         for name in SCALARS:
             setattr(heap, name, manifest[name])
         for name in ARRAYS:
-            setattr(heap, name, np.load(os.path.join(entry, name + ".npy"), mmap_mode="r"))
+            setattr(heap, name, np.load(os.path.join(entry, name + ".npy"), mmap_mode="c"))
         det = os.path.join(entry, "detachedness.npy")
-        heap.detachedness = np.load(det, mmap_mode="r") if os.path.exists(det) else None
+        heap.detachedness = np.load(det, mmap_mode="c") if os.path.exists(det) else None
         for name in OPTIONAL:
             f = os.path.join(entry, name + ".npy")
-            setattr(heap, name, np.load(f, mmap_mode="r") if os.path.exists(f) else None)
+            setattr(heap, name, np.load(f, mmap_mode="c") if os.path.exists(f) else None)
         if (heap.ret_first is None) != (heap.ret_edge is None):
             raise ValueError("retainers")
         if heap.ret_first is not None and (heap.ret_first.shape != (heap.node_count + 1,)
                                            or heap.ret_edge.shape != (heap.edge_count,)):
             raise ValueError("retainers")
-        blob = np.load(os.path.join(entry, "strings_blob.npy"), mmap_mode="r")
-        offsets = np.load(os.path.join(entry, "strings_offsets.npy"), mmap_mode="r")
+        blob = np.load(os.path.join(entry, "strings_blob.npy"), mmap_mode="c")
+        offsets = np.load(os.path.join(entry, "strings_offsets.npy"), mmap_mode="c")
         heap.strings = StringTable(blob, offsets)
         heap.statistics = Statistics(**manifest["statistics"])
         heap.node_types = TypeCodes(heap.node_type_names)

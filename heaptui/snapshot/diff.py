@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
+
+from .jit import kernel
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class DiffRow:
                 "freed_size": self.freed_size, "size_delta": self.size_delta}
 
 
-@njit(cache=True, nogil=True)
+@kernel("(int64[::1], int64[::1], int64[::1], int64[::1], int64[::1], int64[::1], int64)")
 def _merge(a_key, a_id, a_size, b_key, b_id, b_size, keys):
     """Both sides sorted by (key, id). Per key: deleted (only in a) and new (only in b) counts/sizes."""
     deleted = np.zeros(keys, dtype=np.int64)

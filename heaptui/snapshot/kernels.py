@@ -6,8 +6,7 @@ DevTools' result depends on visiting order (DFS order in Lengauer-Tarjan, BFS qu
 the fill order of the retainer and dominated-children lists), these loops keep that order exactly.
 """
 import numpy as np
-from numba import njit, types
-from numba.typed import Dict
+from .jit import kernel
 
 NO_DISTANCE = -5
 NO_EDGE = 0xFFFFFFFF
@@ -20,7 +19,7 @@ FLAG_QUERYABLE = 1
 FLAG_PAGE = 4
 
 
-@njit(cache=True, nogil=True)
+@kernel("(uint32[::1], uint32[::1], int64)")
 def build_retainers(first_edge, edge_to, node_count):
     """Reverse index: for node t, retainer slots ret_first[t]..ret_first[t+1] hold edge ordinals.
 
@@ -48,7 +47,7 @@ def build_retainers(first_edge, edge_to, node_count):
     return ret_first, ret_edge
 
 
-@njit(cache=True, nogil=True)
+@kernel("(uint8[::1], uint8[::1], uint32[::1], uint32[::1], uint8[::1], int64, int64, int64)")
 def propagate_dom_state(detachedness, node_type, first_edge, edge_to, edge_type,
                         native_type, hidden_etype, weak_etype):
     """DevTools' propagateDOMState: returns (new detachedness, renamed mask) for native nodes."""
@@ -113,7 +112,7 @@ def propagate_dom_state(detachedness, node_type, first_edge, edge_to, edge_type,
     return state, renamed
 
 
-@njit(cache=True, nogil=True)
+@kernel("(int64, uint32[::1], uint32[::1], uint8[::1], bool[::1], int64, int64, int64)")
 def mark_page_owned(root, first_edge, edge_to, edge_type, is_dom_trees_root,
                     shortcut_etype, element_etype, weak_etype):
     """DevTools' markPageOwnedNodes: global objects (root shortcuts) and DOM tree roots, and all they reach."""
@@ -147,7 +146,7 @@ def mark_page_owned(root, first_edge, edge_to, edge_type, is_dom_trees_root,
     return page
 
 
-@njit(cache=True, nogil=True)
+@kernel("(int64, uint32[::1], uint32[::1], uint8[::1], uint8[::1], int64, int64, int64, int64)")
 def mark_queryable(root, first_edge, edge_to, edge_type, node_type, synthetic_type,
                    hidden_etype, internal_etype, weak_etype):
     """DevTools' markQueriableHeapObjects (the 'user object reachable from window' flag)."""
@@ -182,7 +181,8 @@ def mark_queryable(root, first_edge, edge_to, edge_type, node_type, synthetic_ty
     return flag
 
 
-@njit(cache=True, nogil=True)
+@kernel("(int64, uint32[::1], uint32[::1], uint8[::1], uint32[::1], uint32[::1], uint8[::1],"
+        " int64[::1], int64, int64, int64, boolean)")
 def essential_edges(root, first_edge, edge_to, edge_type, edge_name, node_id, page,
                     wm_table_id, internal_etype, weak_etype, shortcut_etype, use_page):
     """Edges that may retain (DevTools' computeIsEssentialEdge), one byte per edge."""
@@ -209,7 +209,8 @@ def essential_edges(root, first_edge, edge_to, edge_type, edge_name, node_id, pa
     return out
 
 
-@njit(cache=True, nogil=True)
+@kernel("(uint32[::1], bool[::1], int64, uint8[::1], int64, uint32[::1], uint32[::1], uint8[::1],"
+        " int64)")
 def redistribute_shallow_sizes(self_size, ownable, root, node_type, synthetic_type,
                                first_edge, edge_to, edge_type, weak_etype):
     """DevTools' calculateShallowSizes: fold single-owner internal stores into their owner's size.
@@ -263,7 +264,7 @@ UNLINKED = np.uint32(0x80000000)
 PARENT_MASK = np.uint32(0x7FFFFFFF)
 
 
-@njit(cache=True, nogil=True)
+@kernel()
 def _lt_dfs(start, anc, semi, vertex, label, next_edge, first_edge, edge_to, essential, n):
     """Iterative DFS numbering over essential edges, in file order (DevTools' dfs()).
 
@@ -295,7 +296,7 @@ def _lt_dfs(start, anc, semi, vertex, label, next_edge, first_edge, edge_to, ess
     return n
 
 
-@njit(cache=True, nogil=True)
+@kernel("(uint32[::1], uint32[::1], uint8[::1])")
 def essential_predecessors(first_edge, edge_to, essential):
     """For each node, the sources of its essential incoming edges (CSR), for Lengauer-Tarjan."""
     n = first_edge.shape[0] - 1
@@ -316,7 +317,7 @@ def essential_predecessors(first_edge, edge_to, essential):
     return pred_first, pred
 
 
-@njit(cache=True, nogil=True)
+@kernel("(int64, uint32[::1], uint32[::1], uint8[::1], uint32[::1])")
 def dfs_numbering(root, first_edge, edge_to, essential, pred_first):
     """LT's first step as DevTools runs it: DFS over essential edges from the root, then from nodes
     with only non-essential retainers, then every node still unnumbered, each hung under the root.
@@ -351,7 +352,8 @@ def dfs_numbering(root, first_edge, edge_to, essential, pred_first):
     return anc, semi, vertex, label, n
 
 
-@njit(cache=True, nogil=True)
+@kernel("(int64, uint32[::1], uint32[::1], uint32[::1], uint32[::1], int64, uint32[::1],"
+        " uint32[::1])")
 def dominators(root, anc, semi, vertex, label, n, pred_first, pred):
     """Lengauer-Tarjan's main loop (simple eval/link, as DevTools) after dfs_numbering.
 
@@ -439,7 +441,7 @@ def dominators(root, anc, semi, vertex, label, n, pred_first, pred):
     return dom[:nc], vertex[:n]
 
 
-@njit(cache=True, nogil=True)
+@kernel("(uint32[::1], uint32[::1], uint32[::1])")
 def retained_sizes(idom, order, self_size):
     """Each node's self size plus everything it dominates, summed leaves-first along the DFS order."""
     retained = np.empty(idom.shape[0], dtype=np.int64)
@@ -451,14 +453,14 @@ def retained_sizes(idom, order, self_size):
     return retained
 
 
-@njit(cache=True, nogil=True)
+@kernel()
 def _grow(stack):
     bigger = np.empty(2 * stack.shape[0], dtype=np.uint32)
     bigger[:stack.shape[0]] = stack
     return bigger
 
 
-@njit(cache=True, nogil=True)
+@kernel("(uint8[::1], uint64[::1], int64[::1], ro(uint8[::1]), boolean)")
 def strings_containing(blob, offsets, ids, pattern, digit_first):
     """Marks which of the strings `ids` contain `pattern` (and, optionally, start with a digit)."""
     out = np.zeros(ids.shape[0], dtype=np.uint8)
@@ -481,7 +483,7 @@ def strings_containing(blob, offsets, ids, pattern, digit_first):
     return out
 
 
-@njit(cache=True, nogil=True)
+@kernel()
 def _bfs(queue, qlen, dist, via, first_edge, edge_to, edge_type, edge_name, node_type, node_name,
          weak_etype, internal_etype, element_etype, hidden_etype, hidden_type, array_type,
          native_context_name, sloppy_map_name, map_descriptors_name, md_name_int, wm_suffix, pending):
@@ -531,7 +533,9 @@ def _bfs(queue, qlen, dist, via, first_edge, edge_to, edge_type, edge_name, node
     return qlen
 
 
-@njit(cache=True, nogil=True)
+@kernel("(int64, uint32[::1], uint32[::1], uint8[::1], uint32[::1], uint8[::1], uint32[::1],"
+        " int64, int64, int64, int64, int64, int64, int64, int64, int64, int64, int64, int64[::1],"
+        " int32[::1], int64)")
 def distances(root, first_edge, edge_to, edge_type, edge_name, node_type, node_name, synthetic_type,
               dom_trees_name, weak_etype, internal_etype, element_etype, hidden_etype, hidden_type, array_type,
               native_context_name, sloppy_map_name, map_descriptors_name, md_name_int, wm_suffix,
@@ -568,7 +572,7 @@ def distances(root, first_edge, edge_to, edge_type, edge_name, node_type, node_n
     return dist, via
 
 
-@njit(cache=True, nogil=True)
+@kernel("(uint32[::1], int64)")
 def dominated_children(idom, root):
     """Children lists of the dominator tree; each list in decreasing ordinal order, as DevTools has it.
 
@@ -598,7 +602,7 @@ def dominated_children(idom, root):
     return first, children
 
 
-@njit(cache=True, nogil=True)
+@kernel("(int32[::1], int64, uint32[::1], int32[::1], uint8[::1])")
 def class_aggregates(class_id, class_count, self_size, dist, mask):
     """count, shallow sum, min distance and first instance of every class, over nodes with self > 0."""
     count = np.zeros(class_count, dtype=np.int64)
@@ -620,7 +624,7 @@ def class_aggregates(class_id, class_count, self_size, dist, mask):
     return count, shallow, mind, first
 
 
-@njit(cache=True, nogil=True)
+@kernel("(int64, int32[::1], int64, uint32[::1], int64[::1], uint32[::1], uint32[::1], uint8[::1])")
 def class_retained(root, class_id, class_count, self_size, retained, dom_first, dom_children, mask):
     """Sum of retained sizes of each class's topmost instances on every dominator-tree path."""
     total = np.zeros(class_count, dtype=np.int64)
@@ -658,7 +662,7 @@ def class_retained(root, class_id, class_count, self_size, retained, dom_first, 
     return total
 
 
-@njit(cache=True, nogil=True)
+@kernel("(uint32[::1], uint32[::1], uint8[::1], uint32[::1], int64, int64, int64[::1], int64)")
 def plain_object_labels(objects, first_edge, edge_type, edge_name, property_etype, proto_name, fmt_len,
                         max_len):
     """Per plain object: a hash of the property names its interface label keeps, and how many.
@@ -692,7 +696,31 @@ def plain_object_labels(objects, first_edge, edge_type, edge_name, property_etyp
     return hashes, nprops
 
 
-@njit(cache=True, nogil=True)
+@kernel()
+def _heapsort(a, n):
+    """Sorts a[:n] in place. Written out because numba's np.sort costs seconds of compile time."""
+    for start in range(n // 2 - 1, -1, -1):
+        _sift_down(a, start, n)
+    for end in range(n - 1, 0, -1):
+        a[0], a[end] = a[end], a[0]
+        _sift_down(a, 0, end)
+
+
+@kernel()
+def _sift_down(a, j, n):
+    while True:
+        c = 2 * j + 1
+        if c >= n:
+            return
+        if c + 1 < n and a[c + 1] > a[c]:
+            c += 1
+        if a[c] <= a[j]:
+            return
+        a[j], a[c] = a[c], a[j]
+        j = c
+
+
+@kernel("(uint32[::1], uint32[::1], uint8[::1], uint32[::1], int64, int64[::1])")
 def plain_object_property_sets(objects, first_edge, edge_type, edge_name, property_etype, rank):
     """Per plain object: a hash of the sorted ranks of all its property names (its matching key)."""
     hashes = np.zeros(objects.shape[0], dtype=np.uint64)
@@ -709,15 +737,16 @@ def plain_object_property_sets(objects, first_edge, edge_type, edge_name, proper
                 buf = bigger
             buf[k] = rank[edge_name[e]]
             k += 1
-        part = np.sort(buf[:k])
+        _heapsort(buf, k)
         h = np.uint64(1469598103934665603)
         for i in range(k):
-            h = (h ^ np.uint64(part[i] + 1)) * np.uint64(1099511628211)
+            h = (h ^ np.uint64(buf[i] + 1)) * np.uint64(1099511628211)
         hashes[k_obj] = h ^ np.uint64(k)
     return hashes
 
 
-@njit(cache=True, nogil=True)
+@kernel("(uint8[::1], uint32[::1], uint32[::1], uint32[::1], uint32[::1], uint8[::1], uint32[::1],"
+        " uint8[::1], int64, int64, int64, int64[::1], int64, int64, int64, int64)")
 def statistics(node_type, node_name, self_size, first_edge, edge_to, edge_type, edge_name, one_retainer,
                hidden_type, native_type, code_type, string_types, typed_array_name, array_name,
                internal_etype, elements_name):
@@ -755,7 +784,7 @@ def statistics(node_type, node_name, self_size, first_edge, edge_to, edge_type, 
     return system, native, typed, code, strings, arrays
 
 
-@njit(cache=True, nogil=True)
+@kernel()
 def map_descriptor_edge_names(node_type, node_name, first_edge, edge_type, edge_name, array_type,
                               map_descriptors_name, element_etype, hidden_etype):
     """String names of edges out of '(map descriptors)' arrays (DevTools parseInt()s them)."""
@@ -776,7 +805,7 @@ def map_descriptor_edge_names(node_type, node_name, first_edge, edge_type, edge_
     return out
 
 
-@njit(cache=True, nogil=True)
+@kernel("(uint32[::1], uint32[::1], uint8[::1], uint32[::1], int64, int64)")
 def property_names_of(objects, first_edge, edge_type, edge_name, property_etype, string_count):
     """Which strings name a property edge out of the given nodes (a byte per string)."""
     used = np.zeros(string_count, dtype=np.uint8)
@@ -788,7 +817,7 @@ def property_names_of(objects, first_edge, edge_type, edge_name, property_etype,
     return used
 
 
-@njit(cache=True, nogil=True)
+@kernel("(uint8[::1], uint32[::1], int64[::1], int64[::1])")
 def base_class_index(node_type, node_name, type_class, name_class):
     """DevTools' calculateObjectNames: per node, the string id of its class name.
 
@@ -802,7 +831,7 @@ def base_class_index(node_type, node_name, type_class, name_class):
     return out
 
 
-@njit(cache=True, nogil=True)
+@kernel("(uint8[::1], uint32[::1], int64, int64, int64)")
 def names_used_by(node_type, node_name, type_a, type_b, string_count):
     used = np.zeros(string_count, dtype=np.uint8)
     for v in range(node_type.shape[0]):
@@ -812,7 +841,7 @@ def names_used_by(node_type, node_name, type_a, type_b, string_count):
     return used
 
 
-@njit(cache=True, nogil=True)
+@kernel("(uint32[::1], uint8[::1], int64[::1])")
 def dense_ids(keys, skip, lut):
     """First-appearance dense ids of keys (lut: key -> id, -1 unseen), for nodes where skip is 0."""
     out = np.full(keys.shape[0], -1, dtype=np.int32)
@@ -828,7 +857,8 @@ def dense_ids(keys, skip, lut):
     return out, count
 
 
-@njit(cache=True, nogil=True)
+@kernel("(uint8[::1], uint32[::1], uint32[::1], uint32[::1], uint8[::1], uint32[::1], int64[::1],"
+        " int64, int64, int64)")
 def single_retainer_targets(node_type, node_name, first_edge, edge_to, edge_type, edge_name,
                             excluded_types, array_name, internal_etype, elements_name):
     """For DevTools' JS-arrays statistic: which 'elements' stores (of Array objects) have exactly one
@@ -861,35 +891,53 @@ def single_retainer_targets(node_type, node_name, first_edge, edge_to, edge_type
     return state
 
 
-LOCATION_KEY = types.UniTuple(types.int64, 4)
-
-
-@njit(cache=True, nogil=True)
+@kernel("(uint32[::1], uint32[::1], uint32[::1], int64, int64, int64, int64, uint8[::1], int64,"
+        " uint32[::1], int64[::1], int32[::1], int64)")
 def located_class_ids(loc_nodes, loc_rows, locations, fields, sid_at, line_at, col_at, node_type,
                       object_type, class_index, text_id, class_id, base):
     """Class ids for objects with a constructor location: one per (script, line, column, class name)
-    in first-appearance order, numbered from `base`. Returns the first node of each new class."""
-    seen = Dict.empty(key_type=LOCATION_KEY, value_type=types.int64)
+    in first-appearance order, numbered from `base`. Returns the first node of each new class.
+
+    The keys go in an open-addressing table of first nodes (a typed Dict of tuples costs seconds of
+    compile time); a slot's key is read back through its first node."""
+    size = 64
+    while size < 2 * loc_nodes.shape[0]:
+        size *= 2
+    slots = np.full(size, -1, dtype=np.int64)  # position k in loc_nodes of the key's first node
     firsts = np.empty(64, dtype=np.uint32)
+    found = 0
     for k in range(loc_nodes.shape[0]):
         v = loc_nodes[k]
         if node_type[v] != object_type:
             continue
         r = np.int64(loc_rows[k]) * fields
-        key = (np.int64(locations[r + sid_at]), np.int64(locations[r + line_at]),
-               np.int64(locations[r + col_at]), np.int64(text_id[class_index[v]]))
-        c = seen.get(key, -1)
-        if c < 0:
-            c = len(seen)
-            seen[key] = c
-            if c >= firsts.shape[0]:
-                firsts = _grow(firsts)
-            firsts[c] = v
-        class_id[v] = base + c
-    return firsts[:len(seen)].copy()
+        sid, line, col = locations[r + sid_at], locations[r + line_at], locations[r + col_at]
+        text = text_id[class_index[v]]
+        h = np.uint64(1469598103934665603)
+        for part in (np.uint64(sid), np.uint64(line), np.uint64(col), np.uint64(text)):
+            h = (h ^ part) * np.uint64(1099511628211)
+        i = np.int64(h & np.uint64(size - 1))
+        while True:
+            other = slots[i]
+            if other < 0:
+                slots[i] = k
+                if found >= firsts.shape[0]:
+                    firsts = _grow(firsts)
+                firsts[found] = v
+                class_id[v] = base + found
+                found += 1
+                break
+            ro = np.int64(loc_rows[other]) * fields
+            w = loc_nodes[other]
+            if (locations[ro + sid_at] == sid and locations[ro + line_at] == line
+                    and locations[ro + col_at] == col and text_id[class_index[w]] == text):
+                class_id[v] = class_id[w]
+                break
+            i = (i + 1) & (size - 1)
+    return firsts[:found].copy()
 
 
-@njit(cache=True, nogil=True)
+@kernel("(uint32[::1], uint8[::1], int64, int64)")
 def located_mask(loc_nodes, node_type, object_type, n):
     out = np.zeros(n, dtype=np.uint8)
     for k in range(loc_nodes.shape[0]):

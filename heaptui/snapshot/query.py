@@ -10,7 +10,8 @@ import threading
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit
+
+from .jit import kernel
 
 from .kernels import BASE_SYSTEM_DISTANCE, NO_DISTANCE, NO_EDGE
 from .names import format_property_name, js_order_key, utf16_len
@@ -66,7 +67,7 @@ class EdgeInfo:
     target: int  # ordinal
 
 
-@njit(cache=True, nogil=True)
+@kernel("(uint32[::1], int64)")
 def _source_of(first_edge, e):
     """The node owning edge e (binary search in the per-node edge offsets)."""
     lo, hi = 0, first_edge.shape[0] - 1
@@ -79,7 +80,8 @@ def _source_of(first_edge, e):
     return lo
 
 
-@njit(cache=True, nogil=True)
+@kernel("(int64, int64, uint32[::1], uint32[::1], uint32[::1], uint8[::1], int64, boolean,"
+        " int32[::1], uint32[::1], uint32[::1], int64)")
 def _retainer_page(v, root, ret_first, ret_edge, first_edge, edge_type, weak_type, include_weak,
                    dist, node_name, rank, k):
     """One pass over v's retainer slots: the k first in DevTools' order (distance, name, edge) with
@@ -148,16 +150,14 @@ def _retainer_page(v, root, ret_first, ret_edge, first_edge, edge_type, weak_typ
             hk[j] = key
             he[j] = e
             hs[j] = src
-    keys_k = hk[:n].copy()
-    keys_e = he[:n].copy()
-    order = np.argsort(keys_e, kind="mergesort")
-    order = order[np.argsort(keys_k[order], kind="mergesort")]
-    return keys_e[order], hs[:n][order], total
+    # Unsorted: the caller sorts the page with numpy (sorting inside a kernel costs seconds of compile).
+    return hk[:n].copy(), he[:n].copy(), hs[:n].copy(), total
 
 
-@njit(cache=True, nogil=True)
+@kernel("(uint32[::1], int64[::1], uint32[::1], int64)",
+        "(uint32[::1], uint32[::1], uint32[::1], int64)")
 def _top_k(members, size, node_id, k):
-    """The k members first in (size descending, id ascending) order, sorted: a bounded max-heap
+    """The k members first in (size descending, id ascending) order, with their keys: a bounded max-heap
     over one uint64 key per member, (2^32 - 1 - size) << 32 | id. Sizes must be < 2^32."""
     heap = np.empty(k, dtype=np.uint64)
     who = np.empty(k, dtype=np.uint32)
@@ -193,11 +193,15 @@ def _top_k(members, size, node_id, k):
                 j = c
             heap[j] = key
             who[j] = v
-    order = np.argsort(heap[:n])
-    return who[:n][order]
+    return heap[:n].copy(), who[:n].copy()  # unsorted: see _sorted_top_k
 
 
-@njit(cache=True, nogil=True)
+def _sorted_top_k(members, size, node_id, k):
+    keys, who = _top_k(members, size, node_id, k)
+    return who[np.argsort(keys)]  # keys are unique (they end in the id)
+
+
+@kernel("(uint32[::1], uint32)")
 def _find_id(node_id, wanted):
     for v in range(node_id.shape[0]):
         if node_id[v] == wanted:
@@ -205,7 +209,7 @@ def _find_id(node_id, wanted):
     return -1
 
 
-@njit(cache=True, nogil=True)
+@kernel("(int32[::1], int64, uint32[::1])")
 def _members_csr(class_id, class_count, self_size):
     """Instances (self size > 0) grouped by class, each group in ordinal order."""
     first = np.zeros(class_count + 1, dtype=np.int64)
@@ -414,9 +418,12 @@ class SnapshotQuery:
     def _retainer_page(self, v, include_weak, k):
         h = self.heap
         ret_first, ret_edge = h.retainer_index()
-        return _retainer_page(int(v), self.root, ret_first, ret_edge, h.first_edge, h.edge_type,
-                              h.edge_types["weak"], bool(include_weak), h.distance, h.node_name,
-                              self.name_rank() if k else np.zeros(1, np.uint32), int(k))
+        keys, edges, sources, total = _retainer_page(
+            int(v), self.root, ret_first, ret_edge, h.first_edge, h.edge_type, h.edge_types["weak"],
+            bool(include_weak), h.distance, h.node_name,
+            self.name_rank() if k else np.zeros(1, np.uint32), int(k))
+        order = np.lexsort((edges, keys))  # (distance, name) key, then edge order
+        return edges[order], sources[order], total
 
     def name_rank(self):
         """Per string id: the position of node names in JavaScript string order (for sorting rows by
@@ -554,9 +561,9 @@ class SnapshotQuery:
                 self._max_retained = int(h.retained.max())
             if self._max_retained >= 2**32:
                 return None
-            return _top_k(members, h.retained, h.node_id, k)
+            return _sorted_top_k(members, h.retained, h.node_id, k)
         if sort == "shallow":
-            return _top_k(members, h.self_size, h.node_id, k)
+            return _sorted_top_k(members, h.self_size, h.node_id, k)
         return None
 
     def prepare(self):

@@ -54,6 +54,8 @@ class LoadingScreen(Screen):
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def load(self):
+        if not self._compile_kernels():
+            return
         done = []
         for i, path in enumerate(self.paths):
             name = os.path.basename(path)
@@ -79,6 +81,25 @@ class LoadingScreen(Screen):
             done.append((path, snap))
             threading.Thread(target=snap.prepare, daemon=True).start()
         self.app.call_from_thread(self.on_done, done, None)
+
+    def _compile_kernels(self):
+        """First run only: numba compiles the kernels in two child processes while this screen
+        shows progress (the UI keeps its interpreter). False when cancelled or failed."""
+        from ..firstrun import COMPILING, CompileError, compile_kernels, needed
+        if not needed():
+            return True
+        self.app.call_from_thread(self.query_one("#loading-title", Label).update, "First run")
+
+        def progress(step, d, total):
+            self.app.call_from_thread(self._show, COMPILING, d / total if total else 0.0,
+                                      time.monotonic() - self.started)
+        try:
+            if compile_kernels(progress, cancelled=self.cancelled.is_set):
+                return True
+            self.app.call_from_thread(self.on_done, None, "cancelled")
+        except CompileError as e:
+            self.app.call_from_thread(self.on_done, None, str(e))
+        return False
 
     def _show(self, phase, frac, elapsed):
         self.query_one("#loading-bar", ProgressBar).update(progress=frac)

@@ -1,0 +1,124 @@
+"""Where numba keeps compiled kernels: heaptui's cache directory, never inside the installed package.
+
+numba's default is a `__pycache__` beside each source file. Inside site-packages that leaves files
+pip does not know about: they survive `pip uninstall`, and a leftover `heaptui/` directory of them
+shadows a later editable install. This module is imported before any kernel is defined (the package's
+`__init__` imports it first) and points numba at `<heaptui cache>/numba` instead (or at
+$NUMBA_CACHE_DIR, numba's own setting, when that is set; heaptui's child processes inherit it).
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+
+
+def cache_home():
+    """heaptui's cache directory: $HEAPTUI_CACHE_DIR, else $XDG_CACHE_HOME/heaptui or ~/.cache/heaptui."""
+    env = os.environ.get("HEAPTUI_CACHE_DIR")
+    if env:
+        return env
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "heaptui")
+
+
+def _usable(directory):
+    try:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        return os.access(directory, os.W_OK | os.X_OK)
+    except OSError:
+        return False
+
+
+def _choose():
+    chosen = os.environ.get("NUMBA_CACHE_DIR")  # numba's own setting, when someone set it
+    if chosen and _usable(chosen):
+        return chosen
+    preferred = os.path.join(cache_home(), "numba")
+    if _usable(preferred):
+        return preferred
+    # An unwritable home (a read-only container, a service account): a private temporary directory.
+    fallback = os.path.join(tempfile.gettempdir(), f"heaptui-{os.getuid()}", "numba")
+    if _usable(fallback):
+        return fallback
+    return preferred
+
+
+_DIR = _choose()
+
+
+def cache_dir():
+    return _DIR
+
+
+def cpu_name():
+    try:
+        from llvmlite import binding
+        return binding.get_host_cpu_name()
+    except Exception:
+        return "unknown"
+
+
+def _point_numba_here():
+    # The variable is read when numba's configuration loads; if numba is already imported, its
+    # configuration is set directly (each kernel reads it when it is defined).
+    os.environ["NUMBA_CACHE_DIR"] = _DIR
+    config = sys.modules.get("numba.core.config")
+    if config is not None:
+        config.CACHE_DIR = _DIR
+
+
+_point_numba_here()
+
+
+# -- kernels with declared argument types ------------------------------------------------------------
+# Every kernel the front ends call is declared with the argument types real snapshots give it, so that
+# the first run can compile them all ahead of use (heaptui/snapshot/warmup.py), in two processes at
+# once, and a test can check that using the app never compiles anything else. A signature is written
+# as a tuple of numba types, e.g. "(uint32[::1], int64)"; ro(...) marks a read-only array (the
+# memory-mapped snapshot file).
+KERNELS = []  # (dispatcher, signature strings)
+
+
+def kernel(*signatures):
+    """numba.njit(cache=True, nogil=True), with the kernel's signatures recorded for compile_kernels()."""
+    from numba import njit
+
+    def wrap(fn):
+        dispatcher = njit(cache=True, nogil=True)(fn)
+        KERNELS.append((dispatcher, signatures))
+        return dispatcher
+    return wrap
+
+
+def _namespace():
+    from numba import types
+    names = {n: getattr(types, n) for n in ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32",
+                                            "uint64", "float32", "float64", "boolean")}
+    names["bool"] = types.boolean  # numba spells a boolean array's dtype "bool"
+    names["ro"] = lambda array_type: array_type.copy(readonly=True)
+    return names
+
+
+def parse_signature(text):
+    args = eval(text, {"__builtins__": {}}, _namespace())  # only type names: see _namespace()
+    return args if isinstance(args, tuple) else (args,)
+
+
+def declared():
+    """[(dispatcher, argument-type tuple)] for every declared signature, in definition order."""
+    from . import diff, kernels, loader, query  # noqa: F401  (defining modules register their kernels)
+    return [(d, parse_signature(s)) for d, sigs in KERNELS for s in sigs]
+
+
+def compile_declared(share=(0, 1), progress=None):
+    """Compiles (or loads from numba's cache) share=(i, n): every n-th declared signature from the
+    i-th, heaviest first so two processes finish together."""
+    progress = progress or (lambda step, done, total: None)
+    todo = declared()
+    todo.sort(key=lambda item: -len(item[0].py_func.__code__.co_code))
+    mine = todo[share[0]::share[1]]
+    for i, (dispatcher, args) in enumerate(mine):
+        progress(dispatcher.py_func.__name__, i, len(mine))
+        dispatcher.compile(args)
+    return len(mine)
