@@ -110,7 +110,9 @@ def cmd_summary(args):
     id_range = None
     if getattr(args, "between", None):
         from .snapshot.hunt import max_js_id
+        from .snapshot.idspace import require_same_session
         earlier = open_with_progress(args.between, args.no_cache)
+        require_same_session(earlier, snap)
         id_range = (max_js_id(earlier), max_js_id(snap))
     allocated_by = getattr(args, "allocated_by", None)
     if allocated_by is not None and not snap.allocation_traces().available:
@@ -132,6 +134,36 @@ def cmd_summary(args):
     if len(shown) < len(rows):
         print(f"... {len(rows) - len(shown)} more classes (--top 0 shows all)")
     print(f"{snap.node_count:,} nodes, total {human_size(total)} ({total:,} bytes)")
+    return 0
+
+
+def cmd_instances(args):
+    """A class's objects, biggest first: the way from a summary row to an @id."""
+    snap = open_with_progress(args.file, args.no_cache)
+    rows = [r for r in snap.classes() if r.name == args.cls]
+    if not rows:
+        import difflib
+        near = difflib.get_close_matches(args.cls, sorted({r.name for r in snap.classes()}), n=3)
+        hint = f"; did you mean {', '.join(repr(n) for n in near)}?" if near else ""
+        raise UsageError(f"no class named {args.cls!r} in {args.file}{hint}")
+    top = args.top if args.top else None
+    found = []
+    for row in rows:  # two constructors with one name are two classes
+        members, total = snap.instances(row.index, sort=args.sort, limit=top or row.count)
+        found.append((row, members, total))
+    if args.json:
+        json.dump([dict(snap.node(v).as_json(), **{"class_key": row.key})
+                   for row, members, _t in found for v in members], sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    from .format import node_label
+    from .snapshot import format_distance
+    for row, members, total in found:
+        body = [[node_label(snap, v, 60), format_distance(int(snap.heap.distance[v])),
+                 human_size(snap.heap.self_size[v]), human_size(snap.heap.retained[v])] for v in members]
+        print(table(["Object", "Distance", "Shallow", "Retained"], body, ["<", ">", ">", ">"]))
+        if len(members) < total:
+            print(f"... {total - len(members):,} more of {total:,} (--top 0 shows all)")
     return 0
 
 
@@ -210,6 +242,7 @@ def cmd_hunt(args):
         if len(args.files) < 3:
             raise UsageError("a hunt from files needs three snapshots at least: baseline, target, final")
         paths = list(args.files)
+        suspects = find_suspects([open_with_progress(p, args.no_cache) for p in paths])
     else:
         if args.port is None and args.pid is None:
             raise UsageError("give three snapshot files, or --port/--pid and --exercise")
@@ -217,65 +250,48 @@ def cmd_hunt(args):
             raise UsageError("--exercise CMD is needed: the command that drives the suspect feature")
         if args.rounds < 2:
             raise UsageError("--rounds must be 2 or more (a target and a final snapshot)")
-        paths = _capture_rounds(args)
-    snaps = [open_with_progress(p, args.no_cache) for p in paths]
-    suspects = find_suspects(snaps)
+        if args.out_dir and not os.path.isdir(args.out_dir):
+            raise UsageError(f"{args.out_dir}: no such directory")
+        hunt = _live_hunt(args)
+        paths, suspects = hunt.paths, hunt.suspects()
     if args.json:
         json.dump({"snapshots": [os.path.abspath(p) for p in paths],
                    "suspects": [s.as_json() for s in suspects]}, sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        if not suspects:
-            print(f"No leak suspects: nothing allocated after the baseline survived every round "
-                  f"({len(paths)} snapshots).")
-        for i, s in enumerate(suspects, 1):
-            print(f"{i}. {s.name}: {s.count:,} objects allocated after the baseline still alive "
-                  f"(per round {s.per_round}), retaining {human_size(s.retained_size)}")
-            print(f"   held by ({s.similar_paths} of them by this path):")
-            for step in s.path:
-                print(f"     {step}")
+        print_suspects(suspects, len(paths))
         print("Snapshots: " + " ".join(paths))
     return 1 if (args.fail_on_leak and suspects) else 0
 
 
-def _capture_rounds(args):
-    """Warm up, baseline, then rounds of exercise + snapshot, all in one inspector session so that
-    object ids stay comparable."""
-    import subprocess
-    from . import inspector
-    out_dir = args.out_dir or os.getcwd()
-    if not os.path.isdir(out_dir):
-        raise UsageError(f"{out_dir}: no such directory")
+def print_suspects(suspects, snapshots):
+    if not suspects:
+        print(f"No leak suspects: nothing kept arriving under a holder in every round "
+              f"({snapshots} snapshots).")
+    for i, s in enumerate(suspects, 1):
+        print(f"{i}. {s.sentence()}")
+        print(f"   holder: {s.holder.class_name} @{s.holder.id}"
+              + (f", defined at {s.holder.location}" if s.holder.location else ""))
+        print("   held by:")
+        for step in s.path:
+            print(f"     {step}")
+
+
+def _live_hunt(args):
+    """Warm-up, baseline, rounds: the hunting workflow, with progress on stderr."""
+    from . import hunting
     session, pid = _connect(args, args.timeout)
-    paths = []
-
-    def run(cmd, what):
-        _say(f"{what}: {cmd}")
-        try:
-            done = subprocess.run(cmd, shell=True, timeout=args.command_timeout)
-        except subprocess.TimeoutExpired:
-            raise UsageError(f"the {what} command did not finish within {args.command_timeout:g} s") from None
-        if done.returncode != 0:
-            raise UsageError(f"the {what} command failed with exit status {done.returncode}")
-
-    def snapshot(label):
-        path = os.path.join(out_dir, f"hunt-{pid or 0}-{time.strftime('%Y%m%d-%H%M%S')}-{label}.heapsnapshot")
-        progress = Progress(label)
-        try:
-            inspector.take_snapshot(session, path, progress=progress, force=args.force)
-        finally:
-            progress.done()
-        _say(f"{label} snapshot: {path}")
-        paths.append(path)
-
-    with session:
-        if args.warmup:
-            run(args.warmup, "warm-up")
-        snapshot("baseline")
-        for i in range(1, args.rounds + 1):
-            run(args.exercise, f"exercise {i}")
-            snapshot(f"round{i}")
-    return paths
+    progress = Progress("hunt")
+    try:
+        with session:
+            return hunting.run(session, pid, args.exercise, args.rounds, warmup=args.warmup,
+                               out_dir=args.out_dir, force=args.force, progress=progress,
+                               say=lambda m: (progress.done(), _say(m)),
+                               command_timeout=args.command_timeout, use_cache=not args.no_cache)
+    except hunting.HuntError as e:
+        raise UsageError(str(e)) from None
+    finally:
+        progress.done()
 
 
 def _parse_id(text):
@@ -295,6 +311,7 @@ def cmd_object(args):
     chain = snap.dominator_chain(v)
     retainers = snap.retainers(v)
     path = snap.retaining_path(v)
+    location = snap.source_location(v)
 
     def ref(o):
         n = snap.node(o)
@@ -303,6 +320,7 @@ def cmd_object(args):
 
     if args.json:
         doc = dict(info.as_json())
+        doc["location"] = location.as_json() if location is not None else None
         doc["dominators"] = [ref(o) for o in chain[1:]]
         doc["retainers"] = [dict(edge=r.label, edge_type=r.type, edge_name=r.name, **{"from": ref(r.source)})
                             for r in retainers[:args.limit]]
@@ -324,6 +342,8 @@ def cmd_object(args):
     print(f"{line(v)}")
     print(f"  type {info.type}, shallow {info.self_size:,} B, retained {info.retained_size:,} B, "
           f"distance {format_distance(info.distance)}")
+    if location is not None:
+        print(f"  defined at {location}")
     print("Dominators (who frees it when freed):")
     for o in chain[1:]:
         print(f"  {line(o)}  retained {human_size(snap.heap.retained[o])}")
@@ -575,7 +595,8 @@ def build_parser():
     s.add_argument("--exercise", metavar="CMD", help="shell command that drives the suspect feature")
     s.add_argument("--warmup", metavar="CMD", help="shell command run once before the baseline")
     s.add_argument("--rounds", type=int, default=3, help="exercise rounds after the baseline (default 3)")
-    s.add_argument("--out-dir", help="where the snapshots go (default: the current directory)")
+    s.add_argument("--out-dir", help="where the snapshots go (default: a new directory "
+                                     "heaptui-hunt-PID-TIME in the current directory)")
     s.add_argument("--json", action="store_true")
     s.add_argument("--fail-on-leak", action="store_true", help="exit status 1 when there is a suspect")
     s.add_argument("--force", action="store_true", help="capture even when memory looks short")
@@ -583,6 +604,13 @@ def build_parser():
     s.add_argument("--command-timeout", type=float, default=600.0, help="limit for each command (s)")
     s.add_argument("--no-cache", action="store_true")
     s.set_defaults(func=cmd_hunt)
+
+    s = with_file(sub.add_parser("instances", help="a class's objects with their @ids, biggest first"))
+    s.add_argument("cls", metavar="CLASS", help="the class (constructor) name as the summary shows it")
+    s.add_argument("--sort", choices=["retained", "shallow", "distance", "id"], default="retained")
+    s.add_argument("--top", type=count, default=20, help="objects to show (0 = all; default 20)")
+    s.add_argument("--json", action="store_true", help="a JSON array of objects")
+    s.set_defaults(func=cmd_instances)
 
     s = with_file(sub.add_parser("nodes", help="every node as one JSON object per line"))
     s.set_defaults(func=cmd_nodes)

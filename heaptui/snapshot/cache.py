@@ -132,12 +132,12 @@ def _read_entry(entry, key):
         for name in SCALARS:
             setattr(heap, name, manifest[name])
         for name in ARRAYS:
-            setattr(heap, name, np.load(os.path.join(entry, name + ".npy"), mmap_mode="c"))
+            setattr(heap, name, np.load(os.path.join(entry, name + ".npy"), mmap_mode="c").view(np.ndarray))
         det = os.path.join(entry, "detachedness.npy")
-        heap.detachedness = np.load(det, mmap_mode="c") if os.path.exists(det) else None
+        heap.detachedness = np.load(det, mmap_mode="c").view(np.ndarray) if os.path.exists(det) else None
         for name in OPTIONAL:
             f = os.path.join(entry, name + ".npy")
-            setattr(heap, name, np.load(f, mmap_mode="c") if os.path.exists(f) else None)
+            setattr(heap, name, np.load(f, mmap_mode="c").view(np.ndarray) if os.path.exists(f) else None)
         if (heap.ret_first is None) != (heap.ret_edge is None):
             raise ValueError("retainers")
         if heap.ret_first is not None and (heap.ret_first.shape != (heap.node_count + 1,)

@@ -66,7 +66,12 @@ def _merge(a_key, a_id, a_size, b_key, b_id, b_size, keys):
 class SnapshotDiff:
     """The comparison of `current` against `base` (both opened Snapshot/SnapshotQuery objects)."""
 
-    def __init__(self, base, current):
+    def __init__(self, base, current, check_ids=True):
+        """Raises idspace.DifferentSessions when the two do not share object ids (unless told not to
+        check: a comparison by id of snapshots from two sessions is meaningless)."""
+        if check_ids:
+            from .idspace import require_same_session
+            self.id_check = require_same_session(base, current)
         self.base, self.current = base, current
         defs = current.heap.interface_definitions
         b_class, _b_names, b_keys, b_visible = base.classify_with(defs)

@@ -1,49 +1,102 @@
-"""Leak suspects from a series of snapshots of one process (baseline, then after each exercise).
+"""Leak suspects from a series of snapshots of one process: baseline, then one after each exercise.
 
-The technique memlab made known: objects allocated after the baseline that are still alive in the
-last snapshot are suspects. Object ids grow with allocation order within one profiler session, so
-"allocated during round i" is an id range (max JS id of snapshot i-1, max JS id of snapshot i]. A
-class is reported when its objects from *every* round survive to the end (a leak grows with each
-exercise; one-off warm-up allocations do not), and it is not an engine internal. Each suspect's
-survivors are grouped by the shape of their retaining path (holder classes and edge names, with
-array indexes folded), and the most common shape is shown with readable edge names.
+A leak is memory that keeps arriving under something long-lived. Object ids grow with allocation
+order within one profiler session, so "allocated during round i" is the id range (max JS id of
+snapshot i-1, max JS id of snapshot i]. In the final snapshot:
+
+- the *survivors* are objects of every kind (strings, numbers, arrays, closures, plain objects, class
+  instances) allocated after the baseline and before the final round, still alive; engine-owned code
+  and metadata (compiled code, shapes, feedback, internal system objects) never count;
+- each survivor belongs to the top of its run of survivors in the dominator tree, so that nested
+  survivors (a linked list, an object and its strings) are one arrival and nothing counts twice;
+- each arrival is attributed to its *holder*: the nearest object above it in the dominator tree (the
+  shortest retaining path when only a root dominates it) that existed before the baseline and that a
+  developer can name: an instance, a collection, a function, a closure's variables;
+- arrivals are grouped by holder and by the edge they hang from, and a group is a suspect when
+  something arrived in every round, its bytes pass a floor, and the holder itself grew.
+
+Suspects are ranked by the holder's growth over the series and the bytes that arrived. The model
+never prints: each suspect carries its facts and a sentence for the front ends.
 """
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 
-# Node types and class names a developer cannot act on directly.
-INTERNAL_TYPES = {"hidden", "code", "synthetic", "object shape", "array", "number", "native",
-                  "concatenated string", "sliced string", "symbol"}
-INTERNAL_NAME = re.compile(r"^(\(.*\)|system / .*)$")
-USER_COLLECTIONS = {"Map", "Set", "Array", "Object", "WeakMap", "WeakSet", "Function"}
-PATH_SAMPLE = 2000  # survivors whose paths are clustered per class
+from .jit import kernel
+from .kernels import NO_EDGE
+
+# Node types whose new instances are the engine's own bookkeeping, not data a program keeps.
+ENGINE_TYPES = {"code", "object shape", "synthetic", "hidden"}
+# Classes under which nothing a developer wrote is held.
+ENGINE_HOLDERS = re.compile(r"^\((?!object elements|object properties).*\)$|^system / (?!Context$)")
+MIN_BYTES = 4096  # a group adding less than this over all rounds is noise, not a leak
+PATH_STEPS = 8  # steps of a root-to-holder path shown before it is shortened
+
+
+@dataclass(frozen=True)
+class Holder:
+    ordinal: int  # in the final snapshot
+    id: int
+    class_name: str
+    name: str
+    location: str  # file:line:column of its constructor or function, "" when unknown
+
+    def as_json(self):
+        return {"id": self.id, "class": self.class_name, "name": self.name,
+                "location": self.location or None}
 
 
 @dataclass
 class Suspect:
-    name: str
-    key: str
-    count: int  # survivors in the final snapshot allocated after the baseline
-    retained_size: int  # sum of their retained sizes in the final snapshot
-    size_delta: int  # their shallow size (what they add since the baseline)
-    per_round: list  # survivors allocated in each round
-    path: list = field(default_factory=list)  # representative path, root first, readable steps
-    similar_paths: int = 0  # survivors sharing that path's shape
-    clusters: list = field(default_factory=list)  # (count, path) of the other shapes
-    user_code: bool = True
-    script: str = ""  # where the class is defined, when known
-    example: int = -1  # one survivor (ordinal in the final snapshot), to open in a UI
+    holder: Holder
+    edge: str  # how the arrivals hang from the holder, readable: MemoryStore.sessions, Context.log
+    count: int  # survivors (every object that arrived, nested ones included)
+    bytes: int  # their shallow sizes: what they add since the baseline, counted once
+    per_round: list  # [(count, bytes)] of the survivors allocated in each round
+    classes: list  # [(class name, count, bytes)], biggest first
+    holder_growth: list  # the holder's retained size in each snapshot, oldest first
+    path: list = field(default_factory=list)  # root to holder, readable steps, noise trimmed
+    source: str = ""  # file:line:column of the code involved, when the snapshot has locations
+    example: int = -1  # one arriving object (ordinal in the final snapshot), to open in a UI
+    user_code: bool = False  # the holder or the arrivals come from the program's own scripts
+
+    @property
+    def name(self):
+        return self.edge
+
+    @property
+    def key(self):
+        return f"{self.holder.id}:{self.edge}"
+
+    @property
+    def retained_size(self):
+        return self.bytes
+
+    @property
+    def growth(self):
+        return self.holder_growth[-1] - self.holder_growth[0] if self.holder_growth else 0
+
+    def sentence(self):
+        from ..format import human_size  # formatting shared with the front ends; prints nothing
+        kinds = ", ".join(f"{n:,} {name}" for name, n, _b in self.classes[:3])
+        rounds = len(self.per_round)
+        per = ", ".join(f"+{c:,} ({human_size(b)})" for c, b in self.per_round)
+        where = f" [{self.source}]" if self.source else ""
+        return (f"{self.edge} keeps growing: {self.count:,} objects ({human_size(self.bytes)}) arrived "
+                f"there after the baseline and stayed, in each of {rounds} round{'s' if rounds != 1 else ''} "
+                f"({per}); mostly {kinds}; the holder now retains {human_size(self.holder_growth[-1])} "
+                f"(+{human_size(self.growth)}){where}")
 
     def as_json(self):
-        return {"name": self.name, "script": self.script, "count": self.count, "retained_size": self.retained_size,
-                "size_delta": self.size_delta, "path": self.path, "similar_paths": self.similar_paths,
-                "per_round": self.per_round,
-                "other_paths": [{"count": c, "path": p} for c, p in self.clusters]}
+        return {"holder": self.holder.as_json(), "edge": self.edge, "path": self.path,
+                "count": self.count, "bytes": self.bytes,
+                "per_round": [{"count": c, "bytes": b} for c, b in self.per_round],
+                "classes": [{"name": n, "count": c, "bytes": b} for n, c, b in self.classes],
+                "holder_retained": self.holder_growth, "source": self.source,
+                "example": self.example, "sentence": self.sentence()}
 
 
 def max_js_id(snap):
@@ -53,145 +106,322 @@ def max_js_id(snap):
     return int(odd.max()) if odd.size else 0
 
 
-def _internal(snap, class_index):
-    h = snap.heap
-    name = h.class_names[class_index]
-    return bool(INTERNAL_NAME.match(name)) or name.startswith("Detached ")
+@kernel("(uint32[::1], bool[::1])")
+def _arrival_tops(idom, is_new):
+    """For each survivor, the top of its run of survivors in the dominator tree (itself when its
+    dominator is not a survivor); -1 for other nodes. Linear: each chain is walked once."""
+    n = idom.shape[0]
+    top = np.full(n, -1, dtype=np.int64)
+    chain = np.empty(n, dtype=np.int64)
+    for v in range(n):
+        if not is_new[v] or top[v] >= 0:
+            continue
+        k = 0
+        u = v
+        while True:
+            chain[k] = u
+            k += 1
+            p = idom[u]
+            if p == u or not is_new[p]:
+                t = u
+                break
+            if top[p] >= 0:
+                t = top[p]
+                break
+            u = p
+        for i in range(k):
+            top[chain[i]] = t
+    return top
 
 
-def find_suspects(snapshots, min_per_round=2, limit=20):
-    """Suspects, most actionable first, from snapshots [baseline, after round 1, ..., final]."""
+def find_suspects(snapshots, limit=20, min_bytes=MIN_BYTES):
+    """Suspects, the strongest first, from snapshots [baseline, after round 1, ..., final]."""
     if len(snapshots) < 3:
         raise ValueError("leak hunting needs three snapshots at least (baseline, target, final)")
-    bounds = [max_js_id(s) for s in snapshots]
+    from .idspace import require_same_session
+    for earlier in snapshots[:-1]:
+        require_same_session(earlier, snapshots[-1], "hunt over")
     final = snapshots[-1]
-    h = final.heap
-    ids = h.node_id.astype(np.int64)
-    alive = h.self_size != 0
-    rounds = len(snapshots) - 2  # rounds whose allocations had a later snapshot to survive into
-    per_round = []
-    for i in range(1, rounds + 1):
-        per_round.append(alive & (ids > bounds[i - 1]) & (ids <= bounds[i]))
-    any_round = np.logical_or.reduce(per_round)
-    if not any_round.any():
+    bounds = [max_js_id(s) for s in snapshots]
+    round_of = _rounds(final, bounds)
+    if not round_of.any():
         return []
-    class_id = h.class_id
-    n_classes = len(h.class_names)
-    counts = np.stack([np.bincount(class_id[m], minlength=n_classes) for m in per_round])
+    rounds = len(snapshots) - 2
     suspects = []
-    types = h.node_type_names
-    for c in np.nonzero((counts >= min_per_round).all(axis=0))[0]:
-        if not h.class_visible[c] or _internal(final, c):
-            continue
-        members = np.nonzero(any_round & (class_id == c))[0]
-        node_types = {types[t] for t in np.unique(h.node_type[members])}
-        if node_types <= INTERNAL_TYPES:
-            continue
-        suspects.append(Suspect(
-            name=h.class_names[c], key=h.class_keys[c], count=int(members.shape[0]),
-            retained_size=int(h.retained[members].sum()),
-            size_delta=int(h.self_size[members].astype(np.int64).sum()),
-            per_round=[int(x) for x in counts[:, c]],
-            user_code="object" in node_types and h.class_keys[c][0] != ","))
-        suspects[-1]._members = members
-        suspects[-1].example = int(members[-1])
-    # What a developer can act on first: their own constructors (defined in their scripts), then
-    # collections, functions and plain objects, then Node's own classes and the rest; within a
-    # group, the biggest retained size first.
-    scripts = script_names(final)
-    for sus in suspects:
-        script_id = sus.key.split(",", 1)[0]
-        name = scripts.get(int(script_id), "") if script_id.isdigit() else ""
-        sus.user_code = sus.user_code and bool(name) and not name.startswith("node:")
-        sus.script = name
-
-    def rank(s):
-        group = 0 if s.user_code else (1 if s.name in USER_COLLECTIONS or s.name.startswith("{") else 2)
-        return (group, -s.retained_size, s.name)
-
-    suspects.sort(key=rank)
+    for holder, (members, tops) in _groups(final, round_of, bounds[0]).items():
+        suspect = _suspect(final, holder, members, tops, round_of, rounds)
+        if suspect is not None and suspect.bytes >= min_bytes:
+            suspects.append(suspect)
+    for s in suspects:
+        s.holder_growth = _holder_growth(snapshots, s.holder)
+    suspects = [s for s in suspects if _grew(s.holder_growth)]
+    suspects.sort(key=lambda s: (-min(s.growth, s.bytes), -s.bytes, s.edge))
     suspects = suspects[:limit]
     for s in suspects:
-        _cluster_paths(final, s)
+        s.path = path_steps(final, s.holder.ordinal)
     return suspects
 
 
-_INDEX = re.compile(r"\[\d+\]|\{\d+\}")
+def _rounds(final, bounds):
+    """Per node of the final snapshot: the round that allocated it (1..n-2), 0 when it is not a
+    survivor (older, allocated in the last round, empty, or the engine's own)."""
+    h = final.heap
+    ids = h.node_id.astype(np.int64)
+    engine = np.isin(h.node_type, [h.node_types[t] for t in ENGINE_TYPES if t in h.node_type_names])
+    eligible = (h.self_size != 0) & ~engine
+    round_of = np.zeros(h.node_count, dtype=np.int8)
+    for i in range(1, len(bounds) - 1):
+        round_of[eligible & (ids > bounds[i - 1]) & (ids <= bounds[i])] = i
+    return round_of
 
 
-def script_names(snap):
-    """script id -> script name (file path or node:internal/...), found through functions' shared
-    info: a JSFunction's `shared` edge leads to its SharedFunctionInfo, whose script edge leads to
-    a Script node named after the script."""
+def _groups(snap, round_of, baseline):
+    """{holder ordinal: (survivor ordinals, arrival tops)}: every survivor goes with the top of its
+    run of survivors, and that top with the holder above it."""
     h = snap.heap
-    out = {}
-    if not h.location_fields:
-        return out
-    closure = h.node_types["closure"]
-    for k in range(h.loc_nodes.shape[0]):
-        v = int(h.loc_nodes[k])
-        if h.node_type[v] != closure:
+    is_new = round_of > 0
+    top = _arrival_tops(np.ascontiguousarray(h.idom), is_new)
+    survivors = np.nonzero(is_new)[0]
+    tops, inverse = np.unique(top[survivors], return_inverse=True)
+    old = h.node_id.astype(np.int64) <= baseline
+    by_dominator = {}
+    holders = np.empty(tops.shape[0], dtype=np.int64)
+    for i, t in enumerate(tops.tolist()):
+        d = int(h.idom[t])
+        holder = by_dominator.get(d, -2)
+        if holder == -2:
+            holder, via_dominators = _holder(snap, t, old)
+            if via_dominators:
+                by_dominator[d] = holder
+        holders[i] = holder
+    survivor_holder = holders[inverse.reshape(-1)]
+    groups = {}
+    order = np.argsort(survivor_holder, kind="stable")
+    sorted_holders = survivor_holder[order]
+    for holder in np.unique(holders).tolist():
+        if holder < 0:
             continue
-        loc = h.location_of(v)
-        if loc is None or loc[0] in out:
-            continue
-        shared = next((e.target for e in snap.edges(v) if e.name == "shared"), None)
-        if shared is None:
-            continue
-        script = next((e.target for e in snap.edges(shared)
-                       if e.name in ("script_or_debug_info", "script")), None)
-        if script is not None:
-            out[loc[0]] = snap.raw_name(script)
-    return out
+        a, b = np.searchsorted(sorted_holders, [holder, holder + 1])
+        groups[holder] = (survivors[order[a:b]], tops[holders == holder])
+    return groups
 
 
-def _cluster_paths(snap, suspect):
-    members = suspect._members
-    del suspect._members
-    if members.shape[0] > PATH_SAMPLE:
-        members = members[np.linspace(0, members.shape[0] - 1, PATH_SAMPLE).astype(np.int64)]
-    shapes = Counter()
-    example = {}
-    for v in members:
-        path = snap.retaining_path(int(v))
-        steps = _collapse_runs([(snap.class_name(p.source) if p.source != snap.root else "(root)", p.label)
-                                for p in path])
-        shape = tuple((holder, _fold(label)) for holder, label, _n in steps)
-        shapes[shape] += 1
-        example.setdefault(shape, steps)
-    if not shapes:
-        return
-    ordered = shapes.most_common()
-    best, count = ordered[0]
-    suspect.path = _readable(example[best]) + [suspect.name]
-    suspect.similar_paths = count
-    suspect.clusters = [(c, _readable(example[s]) + [suspect.name]) for s, c in ordered[1:4]]
+def _nameable(snap, v, old):
+    h = snap.heap
+    if not old[v] or v == snap.root:
+        return False
+    t = h.node_type_names[h.node_type[v]]
+    if t not in ("object", "closure", "regexp"):
+        return False
+    return not ENGINE_HOLDERS.match(snap.class_name(v))
+
+
+def _holder(snap, t, old):
+    """(holder, found through dominators): the nearest nameable object that existed at the baseline
+    above arrival t, up the dominator tree, or along the shortest retaining path when only the root
+    dominates t there; -1 when there is none."""
+    h = snap.heap
+    u = int(h.idom[t])
+    while u != snap.root:
+        if _nameable(snap, u, old):
+            return u, True
+        u = int(h.idom[u])
+    cur = int(t)
+    for _ in range(snap.node_count):  # the shortest path, from t back towards a root
+        e = int(h.bfs_edge[cur])
+        if e == NO_EDGE:
+            break
+        cur = snap.edge(e).source
+        if _nameable(snap, cur, old):
+            return cur, False
+    return -1, False
+
+
+def _edge_into(snap, v):
+    """The label of the edge by which the shortest retaining path reaches v ("" for a root)."""
+    e = int(snap.heap.bfs_edge[v])
+    return "" if e == NO_EDGE else snap.edge(e).label
+
+
+def _suspect(snap, holder, members, tops, round_of, rounds):
+    h = snap.heap
+    sizes = h.self_size[members].astype(np.int64)
+    member_rounds = round_of[members]
+    per_round = [(int((member_rounds == r).sum()), int(sizes[member_rounds == r].sum()))
+                 for r in range(1, rounds + 1)]
+    if any(c == 0 for c, _b in per_round):
+        return None  # a leak keeps arriving: one-off allocations do not qualify
+    class_ids = h.class_id[members]
+    by_class = np.bincount(class_ids, weights=sizes, minlength=len(h.class_names))
+    counts = np.bincount(class_ids, minlength=len(h.class_names))
+    present = np.nonzero(counts)[0]
+    own = np.array([_user_script(str(snap.class_location(c) or "")) for c in present.tolist()], dtype=bool)
+    order = present[np.lexsort((-by_class[present], ~own))]  # the program's own classes first
+    classes = [(h.class_names[c], int(counts[c]), int(by_class[c])) for c in order[:5].tolist()]
+    info = _describe_holder(snap, holder)
+    example = int(members[np.argmax(sizes)])
+    found = [info.location, _owner_location(snap, holder), _closure_location(snap, members),
+             _class_location(snap, members)]
+    source = next((loc for loc in found if _user_script(loc)), next((loc for loc in found if loc), ""))
+    return Suspect(holder=info, edge=_edge_name(snap, holder, _arrival_label(snap, tops)),
+                   count=int(members.shape[0]), bytes=int(sizes.sum()), per_round=per_round,
+                   classes=classes, holder_growth=[], source=source, example=example,
+                   user_code=_user_script(source))
+
+
+def _arrival_label(snap, tops, sample=200):
+    """The name of the edge most arrivals hang from, when most share one (a field such as
+    `_events`); "" when they hang from slots or from keys of their own (a dictionary's)."""
+    picks = tops[np.linspace(0, tops.shape[0] - 1, min(sample, tops.shape[0])).astype(np.int64)]
+    labels = {}
+    for t in picks.tolist():
+        label = _fold(_edge_into(snap, t))
+        labels[label] = labels.get(label, 0) + 1
+    label, n = max(labels.items(), key=lambda kv: kv[1])
+    return label if n * 2 > len(picks) and label[:1] in (".", "-") else ""
+
+
+def _describe_holder(snap, v):
+    loc = snap.source_location(v)
+    return Holder(ordinal=int(v), id=int(snap.heap.node_id[v]), class_name=snap.class_name(v),
+                  name=snap.display_name(v)[:80], location=str(loc) if loc is not None else "")
+
+
+GENERIC = {"Object", "Array", "Map", "Set", "system / Context"}  # containers named by their owner
+
+
+def _edge_name(snap, holder, label):
+    """The holder as a developer names it: an instance by its class (TimersList); a generic container
+    by the way its owner holds it, climbing through containers to an object with a class of its own
+    (EventEmitter._events.reload, MemoryStore.sessions) or to a closure's variable (`cache (variable)`);
+    then the edge the arrivals hang from, when most share one."""
+    if not _generic(snap.class_name(holder)):
+        name = _short_class(snap.class_name(holder))
+    else:
+        parts = []
+        v = holder
+        for _ in range(4):
+            e = int(snap.heap.bfs_edge[v])
+            if e == NO_EDGE:
+                parts.append(_short_class(snap.class_name(v)))
+                break
+            edge = snap.edge(e)
+            owner_cls = snap.class_name(edge.source)
+            parts.append(_step_name(edge))
+            if owner_cls == "system / Context":
+                parts[-1] += " (variable)"
+                break
+            if not _generic(owner_cls):
+                parts.append(_short_class(owner_cls))
+                break
+            v = edge.source
+        name = ".".join(reversed(parts))
+    tail = _bare(label)
+    if tail and not label.startswith(("{", "[")):
+        name += "." + tail
+    return name
+
+
+def _generic(cls):
+    return cls in GENERIC or cls.startswith("{")
+
+
+def _step_name(edge):
+    label = _bare(edge.label)
+    return _fold(label) if edge.label.startswith(("[", "{")) else label
+
+
+def _bare(label):
+    """An edge label without DevTools' decorations: .x -> x, ->ctx -> ctx."""
+    return label[2:] if label.startswith("->") else label[1:] if label.startswith(".") else label
+
+
+def _short_class(name):
+    return "Context" if name == "system / Context" else name
+
+
+def _owner_location(snap, holder):
+    """Where the holder's owner is defined (the class whose field holds a collection), or, for a
+    closure's variable, where a function that closes over it is defined."""
+    e = int(snap.heap.bfs_edge[holder])
+    candidates = [holder]
+    if e != NO_EDGE:
+        candidates.append(snap.edge(e).source)
+    for v in list(candidates):
+        if snap.class_name(v) == "system / Context":
+            candidates += [r.source for r in snap.retainers(v, limit=50) if r.name == "context"]
+    for v in candidates[1:]:
+        loc = snap.source_location(v)
+        if loc is not None:
+            return str(loc)
+    return ""
+
+
+def _closure_location(snap, members, sample=200):
+    """Where most arriving functions are defined (a listener, an interval callback)."""
+    h = snap.heap
+    closures = members[h.node_type[members] == h.node_types["closure"]]
+    if not closures.size:
+        return ""
+    picks = closures[np.linspace(0, closures.shape[0] - 1, min(sample, closures.shape[0])).astype(np.int64)]
+    seen = {}
+    for v in picks.tolist():
+        loc = snap.source_location(v)
+        if loc is not None:
+            seen[str(loc)] = seen.get(str(loc), 0) + 1
+    return max(seen.items(), key=lambda kv: kv[1])[0] if seen else ""
+
+
+def _class_location(snap, members):
+    """Where the arrivals' constructor or function is defined (the commonest located class)."""
+    class_ids, counts = np.unique(snap.heap.class_id[members], return_counts=True)
+    for c in class_ids[np.argsort(-counts, kind="stable")][:5].tolist():
+        loc = snap.class_location(c)
+        if loc is not None:
+            return str(loc)
+    return ""
+
+
+def _user_script(location):
+    return bool(location) and not location.startswith(("node:", "script "))
+
+
+def _holder_growth(snapshots, holder):
+    """The holder's retained size in each snapshot it is in (it existed at the baseline)."""
+    sizes = []
+    for s in snapshots:
+        v = s.find_id(holder.id)
+        sizes.append(int(s.heap.retained[v]) if v is not None else 0)
+    return sizes
+
+
+def _grew(sizes):
+    """Grew over the series, and never shrank back to where it started."""
+    return len(sizes) >= 2 and sizes[-1] > sizes[0] and min(sizes[1:]) > sizes[0]
+
+
+_INDEX = re.compile(r"\[\d+\]|\{\d+\}|\.\d+$")
 
 
 def _fold(label):
     """An edge label without its slot number: [12] -> [], {222} -> {}."""
-    return _INDEX.sub(lambda m: m.group()[0] + m.group()[-1], label)
+    return _INDEX.sub(lambda m: "[]" if m.group().startswith(("[", ".")) else "{}", label)
 
 
-def _collapse_runs(steps):
-    """Folds a run of identical steps (a linked list: Timeout._idlePrev, Timeout._idlePrev, ...)
-    into one step with a count, so every element of one list has the same path shape."""
-    out = []
-    for holder, label in steps:
-        key = (holder, _fold(label))
-        if out and (out[-1][0], _fold(out[-1][1])) == key:
-            out[-1] = (out[-1][0], out[-1][1], out[-1][2] + 1)
-        else:
-            out.append((holder, label, 1))
-    return out
-
-
-def _readable(steps):
-    """[(holder class, edge label, repeats)] as 'holder.edge' steps, e.g. 'EventEmitter._events'."""
-    out = []
-    for holder, label, n in steps:
-        if holder == "(root)":
+def path_steps(snap, v, limit=PATH_STEPS):
+    """Root-to-v as readable steps (Class.edge), engine-internal hops left out, runs folded
+    (`Node.next × 80,000`), long paths shortened in the middle."""
+    steps = []
+    for edge, repeats in snap.retaining_path_runs(v):
+        if edge.source == snap.root:
             continue
-        step = f"{holder}{label}" if label.startswith((".", "[")) else f"{holder} {label}"
-        out.append(step + (f" (\u00d7{n}, a linked list)" if n > 1 else ""))
-    return out
+        cls = snap.class_name(edge.source)
+        if ENGINE_HOLDERS.match(cls):
+            continue
+        label = edge.label if edge.label.startswith(("[", "{", ".", "->")) else "." + edge.label
+        step = f"{_short_class(cls)}{_fold(label) if repeats > 1 else label}"
+        steps.append(step + (f" × {repeats:,}" if repeats > 1 else ""))
+    steps.append(_short_class(snap.class_name(v)))
+    if len(steps) > limit:  # the end near the holder is what a developer acts on
+        steps = [f"… {len(steps) - limit + 1} steps from a root"] + steps[-(limit - 1):]
+    return steps

@@ -67,6 +67,22 @@ class EdgeInfo:
     target: int  # ordinal
 
 
+@dataclass(frozen=True)
+class SourceLocation:
+    """Where a function or a constructor is defined, numbered from 1 as DevTools shows it."""
+    script_id: int
+    script: str  # the script's file path or URL; "" when the snapshot does not name it
+    line: int
+    column: int
+
+    def __str__(self):
+        """file:line:column, or `script N:line:column` for a script without a name."""
+        return f"{self.script or f'script {self.script_id}'}:{self.line}:{self.column}"
+
+    def as_json(self):
+        return {"script": self.script, "script_id": self.script_id, "line": self.line, "column": self.column}
+
+
 @kernel("(uint32[::1], int64)")
 def _source_of(first_edge, e):
     """The node owning edge e (binary search in the per-node edge offsets)."""
@@ -199,6 +215,33 @@ def _top_k(members, size, node_id, k):
 def _sorted_top_k(members, size, node_id, k):
     keys, who = _top_k(members, size, node_id, k)
     return who[np.argsort(keys)]  # keys are unique (they end in the id)
+
+
+@kernel("(uint32[::1], uint32[::1], int64, int64)")
+def _bfs_chain(bfs_edge, first_edge, root, v):
+    """The edges (and their sources) by which the distance search reached v, root side first;
+    empty when nothing strong reaches v or v is the root."""
+    n = first_edge.shape[0] - 1
+    edges = np.empty(64, dtype=np.uint32)
+    sources = np.empty(64, dtype=np.uint32)
+    k = 0
+    cur = v
+    while cur != root and k <= n:
+        e = bfs_edge[cur]
+        if e == 0xFFFFFFFF:
+            return edges[:0].copy(), sources[:0].copy()
+        if k == edges.shape[0]:
+            grown = np.empty(2 * k, dtype=np.uint32)
+            grown[:k] = edges
+            edges = grown
+            grown = np.empty(2 * k, dtype=np.uint32)
+            grown[:k] = sources
+            sources = grown
+        cur = _source_of(first_edge, e)
+        edges[k] = e
+        sources[k] = cur
+        k += 1
+    return edges[:k][::-1].copy(), sources[:k][::-1].copy()
 
 
 @kernel("(uint32[::1], uint32)")
@@ -382,6 +425,25 @@ class SnapshotQuery:
             chain.append(int(idom[chain[-1]]))
         return chain
 
+    # -- source locations ---------------------------------------------------------------------
+    def source_location(self, v):
+        """Where node v's function (or its constructor) is defined, or None: a SourceLocation."""
+        found = self.heap.location_of(int(v))
+        return None if found is None else self.script_location(*found)
+
+    def class_location(self, class_index):
+        """Where a class's constructor is defined, for a class keyed by its location, or None."""
+        script_id, line, column, _name = (self.heap.class_keys[class_index].split(",", 3) + [""] * 3)[:4]
+        if not (script_id.isdigit() and line.isdigit() and column.isdigit()):
+            return None
+        return self.script_location(int(script_id), int(line), int(column))
+
+    def script_location(self, script_id, line, column):
+        """A SourceLocation from the snapshot's numbers (0-based line and column, as V8 writes)."""
+        script_id = int(script_id)
+        return SourceLocation(script_id=script_id, script=self.heap.script_names().get(script_id, ""),
+                              line=int(line) + 1, column=int(column) + 1)
+
     # -- edges ------------------------------------------------------------------------------
     def edge(self, e, source=None) -> EdgeInfo:
         h = self.heap
@@ -470,6 +532,24 @@ class SnapshotQuery:
             cur = info.source
         path.reverse()
         return path
+
+    def retaining_path_runs(self, v):
+        """The shortest retaining path with runs folded, for paths of any length (the tail of a
+        linked list of millions): [(EdgeInfo of the run's first step, repeats)], root side first.
+        A run is consecutive steps from holders of one class along edges of one label, slot
+        numbers ignored (Node.next, Node.next, ... or [3], [7], ...)."""
+        h = self.heap
+        edges, sources = _bfs_chain(h.bfs_edge, h.first_edge, self.root, int(v))
+        if edges.shape[0] == 0:
+            return []
+        types = h.edge_type[edges]
+        slot = np.isin(types, [h.edge_types[t] for t in ("element", "hidden") if t in h.edge_type_names])
+        names = np.where(slot, -1, h.edge_name[edges].astype(np.int64))
+        keys = np.stack([h.class_id[sources].astype(np.int64), types.astype(np.int64), names])
+        starts = np.concatenate([[0], np.nonzero((keys[:, 1:] != keys[:, :-1]).any(axis=0))[0] + 1])
+        lengths = np.diff(np.concatenate([starts, [edges.shape[0]]]))
+        return [(self.edge(int(edges[a]), int(sources[a])), int(n))
+                for a, n in zip(starts.tolist(), lengths.tolist())]
 
     # -- classes --------------------------------------------------------------------------
     def allocation_traces(self):
@@ -656,5 +736,5 @@ def format_distance(d):
     return str(d) if 0 <= d < BASE_SYSTEM_DISTANCE else "\u2212"
 
 
-__all__ = ["SnapshotQuery", "ClassRow", "NodeInfo", "EdgeInfo", "edge_label", "format_distance",
+__all__ = ["SnapshotQuery", "ClassRow", "NodeInfo", "EdgeInfo", "SourceLocation", "edge_label", "format_distance",
            "sort_class_rows", "SORT_KEYS", "NO_DISTANCE"]

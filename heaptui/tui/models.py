@@ -102,8 +102,10 @@ class SummaryModel(RowModel, _ObjectRows):
         return out
 
     def position_of(self, class_row, v):
-        """Where instance v falls in its class under the current instance order."""
+        """Where instance v falls in its class under the current instance order (and filter)."""
         members = self.snap._class_members(class_row.index)
+        if self.mask is not None:
+            members = members[self.mask[members]]
         order = self.snap._instance_order(members, self.instance_sort())
         ordered = members[order]
         hits = (ordered == v).nonzero()[0]
@@ -170,10 +172,15 @@ class ComparisonModel(RowModel):
     """DevTools' Comparison view: per class # New, # Deleted, # Delta, Alloc./Freed Size, Size Delta;
     a class expands into its new objects (current snapshot) then its deleted ones (base)."""
 
-    columns = [Column("Constructor", 0, "<", "name"), Column("# New", 8, ">", "new_count"),
-               Column("# Deleted", 9, ">", "deleted_count"), Column("# Delta", 8, ">", "count_delta"),
-               Column("Alloc. Size", 12, ">", "alloc_size"), Column("Freed Size", 12, ">", "freed_size"),
-               Column("Size Delta", 12, ">", "size_delta")]
+    # At 80 columns the numbers give up width (down to what their values need) so that a class name
+    # and an object's @id fit; wider terminals give the spare width to the names.
+    columns = [Column("Constructor", 0, "<", "name", min_width=26),
+               Column("# New", 8, ">", "new_count", min_width=6),
+               Column("# Deleted", 9, ">", "deleted_count", min_width=6, short="# Del."),
+               Column("# Delta", 8, ">", "count_delta", min_width=7, short="# \u0394"),
+               Column("Alloc. Size", 12, ">", "alloc_size", min_width=8, short="Alloc."),
+               Column("Freed Size", 12, ">", "freed_size", min_width=8, short="Freed"),
+               Column("Size Delta", 12, ">", "size_delta", min_width=9, short="Size \u0394")]
 
     def __init__(self, diff):
         self.diff = diff
@@ -214,34 +221,38 @@ class ComparisonModel(RowModel):
 
 
 class SuspectsModel(RowModel):
-    """Leak suspects; each expands into its most common retaining path, then its other shapes."""
+    """Leak suspects (holders that keep receiving memory); each expands into what arrives, the holder
+    and its path from a root."""
 
-    columns = [Column("Suspect", 0, "<"), Column("Survivors", 10, ">"), Column("Per round", 14, ">"),
-               Column("Retained", 10, ">")]
+    columns = [Column("Holder . edge", 0, "<"), Column("Arrived", 10, ">"), Column("Per round", 14, ">"),
+               Column("Added", 10, ">")]
 
     def __init__(self, suspects):
         self.suspects = suspects
 
     def roots(self):
         return [Row(key=("suspect", s.key), kind="class", expandable=True, payload=s,
-                    cells=[s.name + (f"  ({os.path.basename(s.script)})" if s.script else ""),
-                           f"{s.count:,}", "/".join(str(n) for n in s.per_round),
-                           human_size(s.retained_size)]) for s in self.suspects]
+                    cells=[s.edge + (f"  ({os.path.basename(s.source)})" if s.source else ""),
+                           f"{s.count:,}", "/".join(str(c) for c, _b in s.per_round),
+                           human_size(s.bytes)]) for s in self.suspects]
 
     def children(self, row):
         s = row.payload
-        rows = [Row(key=("path", s.key, i), kind="info", depth=1, cells=["  " * i + step])
-                for i, step in enumerate(s.path)]
-        rows.insert(0, Row(key=("head", s.key), kind="info", depth=1, style="dim",
-                           cells=[f"held by ({s.similar_paths} of {s.count} by this path):"]))
-        for k, (count, path) in enumerate(s.clusters):
-            rows.append(Row(key=("other", s.key, k), kind="info", depth=1, style="dim",
-                            cells=[f"also {count} by: " + " > ".join(path[-4:])]))
+        lines = ["arrives: " + ", ".join(f"{n:,} {name} ({human_size(b)})" for name, n, b in s.classes[:3]),
+                 f"holder: {s.holder.class_name} @{s.holder.id}, retains "
+                 + " → ".join(human_size(x) for x in s.holder_growth)]
+        if s.source:
+            lines.append(f"source: {s.source}")
+        lines.append("held by:")
+        rows = [Row(key=("info", s.key, i), kind="info", depth=1, style="dim", cells=[text])
+                for i, text in enumerate(lines)]
+        rows += [Row(key=("path", s.key, i), kind="info", depth=1, cells=["  " * (i + 1) + step])
+                 for i, step in enumerate(s.path)]
         return rows
 
 
-PROFILE_COLUMNS = [Column("Function", 0, "<", "name"), Column("Self Size", 15, ">", "self"),
-                   Column("Total Size", 15, ">", "total"), Column("Location", 28, "<")]
+PROFILE_COLUMNS = [Column("Function", 0, "<", "name"), Column("Self Size", 15, ">", "self", min_width=12),
+                   Column("Total Size", 15, ">", "total", min_width=12), Column("Location", 28, "<", min_width=16)]
 
 
 def _profile_cells(label, self_size, total, grand, location):
