@@ -308,10 +308,15 @@ def cmd_object(args):
     if v is None:
         raise UsageError(f"no object with id @{node_id} in {args.file}")
     info = snap.node(v)
-    chain = snap.dominator_chain(v)
-    retainers = snap.retainers(v)
-    path = snap.retaining_path(v)
+    retainers = snap.retainers(v, limit=args.limit)
+    retainer_count = snap.retainer_count(v)
     location = snap.source_location(v)
+    # Runs folded (the tail of a linked list has millions of steps) unless --full.
+    if args.full:
+        path = [(p, 1) for p in snap.retaining_path(v)]
+        dominators = [(o, 1) for o in snap.dominator_chain(v)[1:]]
+    else:
+        path, dominators = snap.retaining_path_runs(v), snap.dominator_runs(v)
 
     def ref(o):
         n = snap.node(o)
@@ -321,12 +326,12 @@ def cmd_object(args):
     if args.json:
         doc = dict(info.as_json())
         doc["location"] = location.as_json() if location is not None else None
-        doc["dominators"] = [ref(o) for o in chain[1:]]
+        doc["dominators"] = [dict(ref(o), repeats=n) for o, n in dominators]
         doc["retainers"] = [dict(edge=r.label, edge_type=r.type, edge_name=r.name, **{"from": ref(r.source)})
-                            for r in retainers[:args.limit]]
-        doc["retainer_count"] = len(retainers)
-        doc["path"] = [dict(edge=p.label, edge_type=p.type, edge_name=p.name, **{"from": ref(p.source)})
-                       for p in path]
+                            for r in retainers]
+        doc["retainer_count"] = retainer_count
+        doc["path"] = [dict(edge=p.label, edge_type=p.type, edge_name=p.name, repeats=n, **{"from": ref(p.source)})
+                       for p, n in path]
         doc["allocation_stack"] = [{"function": f.function, "script": f.script, "line": f.line,
                                     "column": f.column} for f in snap.allocation_traces().stack(v)]
         json.dump(doc, sys.stdout, ensure_ascii=False)
@@ -339,25 +344,32 @@ def cmd_object(args):
         name = n.name if len(n.name) <= 70 else n.name[:69] + "\u2026"
         return f"{n.class_name} {name!r} @{n.id}" if n.name != n.class_name else f"{n.class_name} @{n.id}"
 
+    def times(n):
+        return f" \u00d7 {n:,}" if n > 1 else ""
+
     print(f"{line(v)}")
     print(f"  type {info.type}, shallow {info.self_size:,} B, retained {info.retained_size:,} B, "
           f"distance {format_distance(info.distance)}")
     if location is not None:
         print(f"  defined at {location}")
     print("Dominators (who frees it when freed):")
-    for o in chain[1:]:
-        print(f"  {line(o)}  retained {human_size(snap.heap.retained[o])}")
-    print(f"Retainers ({len(retainers)}):")
-    for r in retainers[:args.limit]:
+    for o, n in _bounded(dominators, args.full):
+        print(f"  {line(o)}{times(n)}  retained {human_size(snap.heap.retained[o])}" if o is not None else
+              f"  \u2026 {n:,} more (--full shows all)")
+    print(f"Retainers ({retainer_count:,}):")
+    for r in retainers:
         print(f"  {r.label} in {line(r.source)}  distance {format_distance(int(snap.heap.distance[r.source]))}")
-    if len(retainers) > args.limit:
-        print(f"  ... {len(retainers) - args.limit} more (--limit)")
+    if retainer_count > len(retainers):
+        print(f"  ... {retainer_count - len(retainers):,} more (--limit)")
     print("Shortest retaining path:")
     if not path:
         print("  (none: it is a root, or only weak references reach it)")
-    for p in path:
-        print(f"  {line(p.source)}")
-        print(f"    {p.label} \u2192")
+    for p, n in _bounded(path, args.full):
+        if p is None:
+            print(f"  \u2026 {n:,} more steps (--full shows all)")
+            continue
+        print(f"  {line(p.source)}{' and the same way on' if n > 1 else ''}")
+        print(f"    {p.label}{times(n)} \u2192")
     if path:
         print(f"  {line(v)}")
     traces = snap.allocation_traces()
@@ -368,6 +380,14 @@ def cmd_object(args):
         for frame in stack:
             print(f"  {frame.label}")
     return 0
+
+
+def _bounded(runs, full, keep=12):
+    """At most `keep` runs, the first and last halves, with (None, omitted steps) between."""
+    if full or len(runs) <= keep:
+        return runs
+    head, tail = runs[:keep // 2], runs[-(keep // 2):]
+    return head + [(None, sum(n for _o, n in runs[keep // 2:-(keep // 2)]))] + tail
 
 
 def cmd_stats(args):
@@ -522,9 +542,33 @@ def cmd_open(argv):
     if args.demo:
         from .demo import demo_paths
         files = demo_paths() + files
+    import re
+
+    def not_a_snapshot(path):
+        """Why the file cannot be a heap snapshot, judged from its first bytes only (the full check
+        is the loader's, while the app indexes it); None when it may be one."""
+        with open(path, "rb") as fh:
+            head = fh.read(1 << 16)
+        if head[:2] == b"\x1f\x8b":
+            return "the file is gzip-compressed; gunzip it first"
+        text = head.removeprefix(b"\xef\xbb\xbf").lstrip()  # a byte order mark is accepted
+        if not text:
+            return "the file is empty" if not head else "the file holds only white space"
+        if not text.startswith(b"{"):
+            return "not a heap snapshot (it is not a JSON object)"
+        if re.match(rb'\{\s*"head"\s*:', text):
+            return ("this is a sampling heap profile (.heapprofile), not a heap snapshot; "
+                    "use 'heaptui allocations'")
+        return None
+
     for f in files:
         if not os.path.exists(f):
             raise UsageError(f"{f}: no such file")
+        if os.path.isdir(f):
+            raise UsageError(f"{f}: is a directory, not a snapshot file")
+        reason = None if f.endswith(".heapprofile") else not_a_snapshot(f)
+        if reason:
+            raise UsageError(f"{f}: {reason}")
     if not (sys.stdout.isatty() and sys.stdin.isatty()):
         if not files:
             raise UsageError("the terminal UI needs a terminal; see 'heaptui --help' for commands")
@@ -535,9 +579,12 @@ def cmd_open(argv):
             else:
                 cmd_summary(argparse.Namespace(file=f, no_cache=False, sort="retained", top=15, json=False))
         return 0
-    from .tui import run
-    run(files, mouse=not args.no_mouse, ansi=args.theme == "ansi")
-    return 0
+    from .tui import OpenFailed, run
+    try:
+        # The app's own status: 1 after a crash, 130 after ctrl+c.
+        return run(files, mouse=not args.no_mouse, ansi=args.theme == "ansi")
+    except OpenFailed as e:  # raised once the terminal is restored, so the line stays readable
+        raise UsageError(str(e)) from None
 
 
 # -- parser ---------------------------------------------------------------------------------------
@@ -619,6 +666,8 @@ def build_parser():
     s.add_argument("id", metavar="@ID", help="the object's id, as @12345")
     s.add_argument("--json", action="store_true")
     s.add_argument("--limit", type=count, default=20, help="retainers to list (default 20)")
+    s.add_argument("--full", action="store_true",
+                   help="every step of the path and the dominator chain, runs not folded")
     s.set_defaults(func=cmd_object)
 
     s = with_file(sub.add_parser("stats", help="DevTools' statistics: code, strings, arrays, system..."))

@@ -176,8 +176,8 @@ def _rounds(final, bounds):
 
 
 def _groups(snap, round_of, baseline):
-    """{holder ordinal: (survivor ordinals, arrival tops)}: every survivor goes with the top of its
-    run of survivors, and that top with the holder above it."""
+    """{holder ordinal: (survivor ordinals, the nodes just below the holder on the way to them)}:
+    every survivor goes with the top of its run of survivors, and that top with the holder above it."""
     h = snap.heap
     is_new = round_of > 0
     top = _arrival_tops(np.ascontiguousarray(h.idom), is_new)
@@ -186,14 +186,17 @@ def _groups(snap, round_of, baseline):
     old = h.node_id.astype(np.int64) <= baseline
     by_dominator = {}
     holders = np.empty(tops.shape[0], dtype=np.int64)
+    children = np.empty(tops.shape[0], dtype=np.int64)  # the node just below the holder
     for i, t in enumerate(tops.tolist()):
         d = int(h.idom[t])
-        holder = by_dominator.get(d, -2)
-        if holder == -2:
-            holder, via_dominators = _holder(snap, t, old)
-            if via_dominators:
-                by_dominator[d] = holder
-        holders[i] = holder
+        memo = by_dominator.get(d)
+        if memo is None:
+            holder, child, via_dominators = _holder(snap, t, old)
+            if via_dominators:  # the same for every arrival under d (the child is t itself or above d)
+                by_dominator[d] = (holder, None if child == t else child)
+        else:
+            holder, child = memo[0], t if memo[1] is None else memo[1]
+        holders[i], children[i] = holder, child
     survivor_holder = holders[inverse.reshape(-1)]
     groups = {}
     order = np.argsort(survivor_holder, kind="stable")
@@ -202,7 +205,7 @@ def _groups(snap, round_of, baseline):
         if holder < 0:
             continue
         a, b = np.searchsorted(sorted_holders, [holder, holder + 1])
-        groups[holder] = (survivors[order[a:b]], tops[holders == holder])
+        groups[holder] = (survivors[order[a:b]], children[holders == holder])
     return groups
 
 
@@ -217,24 +220,25 @@ def _nameable(snap, v, old):
 
 
 def _holder(snap, t, old):
-    """(holder, found through dominators): the nearest nameable object that existed at the baseline
-    above arrival t, up the dominator tree, or along the shortest retaining path when only the root
-    dominates t there; -1 when there is none."""
+    """(holder, child, found through dominators): the nearest nameable object that existed at the
+    baseline above arrival t, up the dominator tree, or along the shortest retaining path when only
+    the root dominates t there; `child` is the node just below the holder on that way. (-1, -1, False)
+    when there is none."""
     h = snap.heap
-    u = int(h.idom[t])
+    child, u = int(t), int(h.idom[t])
     while u != snap.root:
         if _nameable(snap, u, old):
-            return u, True
-        u = int(h.idom[u])
+            return u, child, True
+        child, u = u, int(h.idom[u])
     cur = int(t)
     for _ in range(snap.node_count):  # the shortest path, from t back towards a root
         e = int(h.bfs_edge[cur])
         if e == NO_EDGE:
             break
-        cur = snap.edge(e).source
+        child, cur = cur, snap.edge(e).source
         if _nameable(snap, cur, old):
-            return cur, False
-    return -1, False
+            return cur, child, False
+    return -1, -1, False
 
 
 def _edge_into(snap, v):
@@ -270,8 +274,8 @@ def _suspect(snap, holder, members, tops, round_of, rounds):
 
 
 def _arrival_label(snap, tops, sample=200):
-    """The name of the edge most arrivals hang from, when most share one (a field such as
-    `_events`); "" when they hang from slots or from keys of their own (a dictionary's)."""
+    """The name of the edge from the holder towards the arrivals, when most share one (a field such
+    as `head`); "" when they hang from slots or from keys of their own (a dictionary's)."""
     picks = tops[np.linspace(0, tops.shape[0] - 1, min(sample, tops.shape[0])).astype(np.int64)]
     labels = {}
     for t in picks.tolist():

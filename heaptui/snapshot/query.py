@@ -244,6 +244,25 @@ def _bfs_chain(bfs_edge, first_edge, root, v):
     return edges[:k][::-1].copy(), sources[:k][::-1].copy()
 
 
+@kernel("(uint32[::1], int64, int64)")
+def _idom_chain(idom, root, v):
+    """v, its immediate dominator, ..., the root."""
+    chain = np.empty(64, dtype=np.uint32)
+    k = 0
+    cur = v
+    while k <= idom.shape[0]:
+        if k == chain.shape[0]:
+            grown = np.empty(2 * k, dtype=np.uint32)
+            grown[:k] = chain
+            chain = grown
+        chain[k] = cur
+        k += 1
+        if cur == root:
+            break
+        cur = idom[cur]
+    return chain[:k].copy()
+
+
 @kernel("(uint32[::1], uint32)")
 def _find_id(node_id, wanted):
     for v in range(node_id.shape[0]):
@@ -419,11 +438,18 @@ class SnapshotQuery:
 
     def dominator_chain(self, v):
         """v, its immediate dominator, ..., the root."""
-        chain = [int(v)]
-        idom = self.heap.idom
-        while chain[-1] != self.root and len(chain) <= self.node_count:
-            chain.append(int(idom[chain[-1]]))
-        return chain
+        return _idom_chain(self.heap.idom, self.root, int(v)).tolist()
+
+    def dominator_runs(self, v):
+        """The dominator chain above v (v excluded), nearest first, with runs of one class folded:
+        [(first ordinal of the run, repeats)]. Bounded output for chains of any length."""
+        chain = _idom_chain(self.heap.idom, self.root, int(v))[1:]
+        if chain.shape[0] == 0:
+            return []
+        cls = self.heap.class_id[chain]
+        starts = np.concatenate([[0], np.nonzero(cls[1:] != cls[:-1])[0] + 1])
+        lengths = np.diff(np.concatenate([starts, [chain.shape[0]]]))
+        return [(int(chain[a]), int(n)) for a, n in zip(starts.tolist(), lengths.tolist())]
 
     # -- source locations ---------------------------------------------------------------------
     def source_location(self, v):

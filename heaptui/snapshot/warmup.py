@@ -108,7 +108,9 @@ def exercise_queries(snap):
             snap.retainers(v, include_weak=True)
             snap.retainer_count(v)
             snap.retaining_path(v)
+            snap.retaining_path_runs(v)
             snap.dominator_chain(v)
+            snap.dominator_runs(v)
             snap.find_id(int(snap.heap.node_id[v]))
             if hasattr(snap, "source_location"):
                 snap.source_location(v)
