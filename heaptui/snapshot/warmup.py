@@ -79,8 +79,8 @@ def exercise(paths):
             d = SnapshotDiff(a, b)
             for row in d.rows[:3]:
                 d.added(row.key), d.deleted(row.key)
-        find_suspects([fresh[0], fresh[1], fresh[1]], min_per_round=1)
-        find_suspects([cached[0], cached[0], cached[1]], min_per_round=1)
+        find_suspects([fresh[0], fresh[1], fresh[1]], min_bytes=0)
+        find_suspects([cached[0], cached[0], cached[1]], min_bytes=0)
     finally:
         shutil.rmtree(index_dir, ignore_errors=True)
 
