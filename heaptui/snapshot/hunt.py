@@ -134,6 +134,61 @@ def _arrival_tops(idom, is_new):
     return top
 
 
+@kernel("(int64[::1], uint32[::1], uint32[::1], uint32[::1], bool[::1], int64)")
+def _find_holders(tops, idom, bfs_edge, first_edge, nameable, root):
+    """For each arrival top: its holder (the nearest nameable node above it in the dominator tree,
+    else along the shortest retaining path) and the node just below the holder on that way; -1 when
+    there is none. Walks from one dominator are shared (`seen`), so chains cost one walk."""
+    n = idom.shape[0]
+    holders = np.full(tops.shape[0], -1, dtype=np.int64)
+    children = np.full(tops.shape[0], -1, dtype=np.int64)
+    seen_holder = np.full(n, -2, dtype=np.int64)  # by the dominator a walk started from
+    seen_child = np.full(n, -1, dtype=np.int64)  # -1: the child is the top itself
+    for i in range(tops.shape[0]):
+        t = tops[i]
+        d = idom[t]
+        if seen_holder[d] >= 0:
+            holders[i] = seen_holder[d]
+            children[i] = t if seen_child[d] < 0 else seen_child[d]
+            continue
+        if seen_holder[d] == -2:  # not walked from d yet
+            child = t
+            u = d
+            found = -1
+            while u != root:
+                if nameable[u]:
+                    found = u
+                    break
+                child = u
+                u = idom[u]
+            if found >= 0:
+                seen_holder[d] = found
+                seen_child[d] = -1 if child == t else child
+                holders[i] = found
+                children[i] = child
+                continue
+            seen_holder[d] = -1  # only the root dominates arrivals under d
+        cur = t
+        for _ in range(n):  # only the root dominates t there: the shortest path, back towards a root
+            e = bfs_edge[cur]
+            if e == 0xFFFFFFFF:
+                break
+            lo, hi = 0, first_edge.shape[0] - 1
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                if first_edge[mid] <= e:
+                    lo = mid
+                else:
+                    hi = mid
+            child = cur
+            cur = lo
+            if nameable[cur]:
+                holders[i] = cur
+                children[i] = child
+                break
+    return holders, children
+
+
 def find_suspects(snapshots, limit=20, min_bytes=MIN_BYTES):
     """Suspects, the strongest first, from snapshots [baseline, after round 1, ..., final]."""
     if len(snapshots) < 3:
@@ -148,9 +203,9 @@ def find_suspects(snapshots, limit=20, min_bytes=MIN_BYTES):
         return []
     rounds = len(snapshots) - 2
     suspects = []
-    for holder, (members, tops) in _groups(final, round_of, bounds[0]).items():
-        suspect = _suspect(final, holder, members, tops, round_of, rounds)
-        if suspect is not None and suspect.bytes >= min_bytes:
+    for holder, members, children in _groups(final, round_of, bounds[0], rounds, min_bytes):
+        suspect = _suspect(final, holder, members, children, round_of, rounds)
+        if suspect is not None:
             suspects.append(suspect)
     for s in suspects:
         s.holder_growth = _holder_growth(snapshots, s.holder)
@@ -175,70 +230,48 @@ def _rounds(final, bounds):
     return round_of
 
 
-def _groups(snap, round_of, baseline):
-    """{holder ordinal: (survivor ordinals, the nodes just below the holder on the way to them)}:
-    every survivor goes with the top of its run of survivors, and that top with the holder above it."""
+def _groups(snap, round_of, baseline, rounds, min_bytes):
+    """[(holder, survivor ordinals, nodes just below the holder on the way to them)] for the holders
+    under which something arrived in every round, min_bytes at least: every survivor goes with the
+    top of its run of survivors, and that top with the holder above it."""
     h = snap.heap
     is_new = round_of > 0
-    top = _arrival_tops(np.ascontiguousarray(h.idom), is_new)
+    idom = np.ascontiguousarray(h.idom)
+    top = _arrival_tops(idom, is_new)
     survivors = np.nonzero(is_new)[0]
     tops, inverse = np.unique(top[survivors], return_inverse=True)
-    old = h.node_id.astype(np.int64) <= baseline
-    by_dominator = {}
-    holders = np.empty(tops.shape[0], dtype=np.int64)
-    children = np.empty(tops.shape[0], dtype=np.int64)  # the node just below the holder
-    for i, t in enumerate(tops.tolist()):
-        d = int(h.idom[t])
-        memo = by_dominator.get(d)
-        if memo is None:
-            holder, child, via_dominators = _holder(snap, t, old)
-            if via_dominators:  # the same for every arrival under d (the child is t itself or above d)
-                by_dominator[d] = (holder, None if child == t else child)
-        else:
-            holder, child = memo[0], t if memo[1] is None else memo[1]
-        holders[i], children[i] = holder, child
+    holders, children = _find_holders(tops, idom, np.ascontiguousarray(h.bfs_edge),
+                                      np.ascontiguousarray(h.first_edge), _nameable_mask(snap, baseline),
+                                      snap.root)
     survivor_holder = holders[inverse.reshape(-1)]
-    groups = {}
-    order = np.argsort(survivor_holder, kind="stable")
-    sorted_holders = survivor_holder[order]
-    for holder in np.unique(holders).tolist():
-        if holder < 0:
-            continue
-        a, b = np.searchsorted(sorted_holders, [holder, holder + 1])
-        groups[holder] = (survivors[order[a:b]], children[holders == holder])
-    return groups
+    keep = survivor_holder >= 0
+    survivors, survivor_holder = survivors[keep], survivor_holder[keep]
+    # Per holder, in one pass: bytes and arrivals in each round; only the passing ones go on.
+    ids, group = np.unique(survivor_holder, return_inverse=True)
+    group = group.reshape(-1)
+    sizes = h.self_size[survivors].astype(np.float64)
+    passing = np.bincount(group, weights=sizes, minlength=ids.shape[0]) >= min_bytes
+    member_rounds = round_of[survivors]
+    for r in range(1, rounds + 1):
+        passing &= np.bincount(group[member_rounds == r], minlength=ids.shape[0]) > 0
+    order = np.argsort(group, kind="stable")
+    starts = np.searchsorted(group[order], np.arange(ids.shape[0] + 1))
+    out = []
+    for g in np.nonzero(passing)[0].tolist():
+        holder = int(ids[g])
+        out.append((holder, survivors[order[starts[g]:starts[g + 1]]], children[holders == holder]))
+    return out
 
 
-def _nameable(snap, v, old):
+def _nameable_mask(snap, baseline):
+    """Nodes a developer can name as a holder: objects, functions and regexps that existed at the
+    baseline, of a class that is not the engine's own (a closure's variables count)."""
     h = snap.heap
-    if not old[v] or v == snap.root:
-        return False
-    t = h.node_type_names[h.node_type[v]]
-    if t not in ("object", "closure", "regexp"):
-        return False
-    return not ENGINE_HOLDERS.match(snap.class_name(v))
-
-
-def _holder(snap, t, old):
-    """(holder, child, found through dominators): the nearest nameable object that existed at the
-    baseline above arrival t, up the dominator tree, or along the shortest retaining path when only
-    the root dominates t there; `child` is the node just below the holder on that way. (-1, -1, False)
-    when there is none."""
-    h = snap.heap
-    child, u = int(t), int(h.idom[t])
-    while u != snap.root:
-        if _nameable(snap, u, old):
-            return u, child, True
-        child, u = u, int(h.idom[u])
-    cur = int(t)
-    for _ in range(snap.node_count):  # the shortest path, from t back towards a root
-        e = int(h.bfs_edge[cur])
-        if e == NO_EDGE:
-            break
-        child, cur = cur, snap.edge(e).source
-        if _nameable(snap, cur, old):
-            return cur, child, False
-    return -1, -1, False
+    kinds = [h.node_types[t] for t in ("object", "closure", "regexp")]
+    ok_class = np.array([not ENGINE_HOLDERS.match(name) for name in h.class_names], dtype=bool)
+    mask = (h.node_id.astype(np.int64) <= baseline) & np.isin(h.node_type, kinds) & ok_class[h.class_id]
+    mask[snap.root] = False
+    return mask
 
 
 def _edge_into(snap, v):
@@ -253,8 +286,6 @@ def _suspect(snap, holder, members, tops, round_of, rounds):
     member_rounds = round_of[members]
     per_round = [(int((member_rounds == r).sum()), int(sizes[member_rounds == r].sum()))
                  for r in range(1, rounds + 1)]
-    if any(c == 0 for c, _b in per_round):
-        return None  # a leak keeps arriving: one-off allocations do not qualify
     class_ids = h.class_id[members]
     by_class = np.bincount(class_ids, weights=sizes, minlength=len(h.class_names))
     counts = np.bincount(class_ids, minlength=len(h.class_names))
