@@ -83,9 +83,7 @@ def compile_kernels():
     from .firstrun import COMPILING, CompileError, compile_kernels as compile_all, needed
     if not needed():
         return
-    progress = Progress("first run")
-    if not progress.enabled:
-        _say(COMPILING + "…")
+    progress = Progress("first run")  # on a terminal only: a line that is erased when done
     try:
         compile_all(lambda step, done, total: progress(COMPILING, done, total))
     except CompileError as e:

@@ -8,6 +8,7 @@ resident memory does not grow with the file.
 from __future__ import annotations
 
 import io
+import json
 import mmap
 import os
 from concurrent.futures import ThreadPoolExecutor
@@ -17,7 +18,7 @@ import ijson
 import numpy as np
 
 from . import _bytes
-from .errors import SnapshotError
+from .errors import SnapshotError, one_line
 from .strings import StringTable
 
 WINDOW_VALUES = 1 << 22  # integers parsed per compiled call (16 MiB of uint32 scratch)
@@ -25,6 +26,16 @@ PAGE = mmap.PAGESIZE
 
 REQUIRED_NODE_FIELDS = ("type", "name", "id", "edge_count")
 REQUIRED_EDGE_FIELDS = ("type", "name_or_index", "to_node")
+# Optional field lists of snapshot.meta, with the names heaptui reads when the list is there.
+OPTIONAL_FIELD_LISTS = {
+    "location_fields": ("object_index", "script_id", "line", "column"),
+    "trace_function_info_fields": (),
+    "trace_node_fields": ("id", "function_info_index", "children"),
+    "sample_fields": (),
+}
+DEFAULT_TRACE_NODE_FIELDS = ["id", "function_info_index", "count", "size", "children"]
+MAX_TYPES = 255  # type codes are bytes, and 255 stands for a type the file does not have
+UTF8_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass
@@ -72,6 +83,12 @@ class _MapReader(io.RawIOBase):
         b[:n] = self._mm[self._pos:self._pos + n]
         self._pos += n
         return n
+
+
+def _json_error(e):
+    """What ijson says went wrong, without the excerpt it draws under it on further lines."""
+    lines = [line for line in str(e).splitlines() if line.strip()]
+    return one_line(lines[0] if lines else type(e).__name__, 120)
 
 
 def _noop(phase, done, total):
@@ -126,7 +143,16 @@ class _Parser:
         return start
 
     def json_items(self, start, end, prefix):
-        return ijson.items(_MapReader(self.mm, start, end), prefix)
+        return ijson.items(_MapReader(self.mm, start, end), prefix, use_float=True)
+
+    def json_value(self, start, end, what):
+        """The JSON value between start and end, parsed by ijson; a one-line error when it is not JSON."""
+        try:
+            return next(self.json_items(start, end, ""))
+        except StopIteration:
+            self.fail(f"{what} is empty")
+        except ijson.JSONError as e:
+            self.fail(f"{what} is not valid JSON ({_json_error(e)})")
 
     # -- values ---------------------------------------------------------------------------
     def value_end(self, pos, what):
@@ -214,7 +240,7 @@ def _parse_strings(p, pos):
                 blob[a:a + len(b)] = np.frombuffer(b, dtype=np.uint8)
                 new_lengths[i] = len(b)
         except ijson.JSONError as e:
-            p.fail(f"the strings array has a malformed string ({e})")
+            p.fail(f"the strings array has a malformed string ({_json_error(e)})")
         used = _bytes.compact_strings(blob, offsets, new_lengths, escaped)
     else:
         used = int(offsets[-1])
@@ -272,7 +298,8 @@ def load(path, progress=None) -> RawSnapshot:
 
 
 def _parse(p: _Parser) -> RawSnapshot:
-    pos = p.ws(0)
+    # DevTools reads a file that starts with a UTF-8 byte-order mark (some editors and tools add one).
+    pos = p.ws(len(UTF8_BOM) if bytes(p.mm[:len(UTF8_BOM)]) == UTF8_BOM else 0)
     if pos >= p.size:
         p.fail("the file holds only white space")
     first = p.buf[pos]
@@ -289,13 +316,12 @@ def _parse(p: _Parser) -> RawSnapshot:
         if pos < p.size and p.buf[pos] == ord("}"):
             break
         key, pos = p.read_key(pos)
+        if key in seen_keys:
+            p.fail(f"the key {key!r} appears twice at the top level")
         seen_keys.append(key)
         if key == "snapshot":
             end = p.value_end(pos, "the snapshot header")
-            try:
-                header = next(p.json_items(pos, end, ""))
-            except (ijson.JSONError, StopIteration) as e:
-                p.fail(f"the snapshot header is not valid JSON ({e})")
+            header = p.json_value(pos, end, "the snapshot header")
             shape = _check_header(p, header)
             pos = end
         elif key in ("nodes", "edges"):
@@ -309,10 +335,7 @@ def _parse(p: _Parser) -> RawSnapshot:
             arrays[key], pos = p.parse_unknown_flat(pos, key)
         elif key == "trace_tree":
             end = p.value_end(pos, "trace_tree")
-            try:
-                arrays[key] = next(p.json_items(pos, end, ""))
-            except (ijson.JSONError, StopIteration):
-                p.fail("trace_tree is not valid JSON")
+            arrays[key] = p.json_value(pos, end, "trace_tree")
             pos = end
         elif key == "strings":
             arrays[key], pos = _parse_strings(p, pos)
@@ -337,36 +360,79 @@ def _parse(p: _Parser) -> RawSnapshot:
 
 
 def _check_header(p, header):
-    if not isinstance(header, dict) or not isinstance(header.get("meta"), dict):
+    """Validates the header up front, so that a damaged one is named here in one line rather than
+    failing later inside a pass. Returns the shape the array parsers need."""
+    if not isinstance(header, dict):
+        p.fail("the snapshot header is not a JSON object")
+    meta = header.get("meta")
+    if not isinstance(meta, dict):
         p.fail("the snapshot header has no 'meta' object")
-    meta = header["meta"]
-    nf, ef = meta.get("node_fields"), meta.get("edge_fields")
-    nt, et = meta.get("node_types"), meta.get("edge_types")
-    if not isinstance(nf, list) or not isinstance(ef, list) or not isinstance(nt, list) or not isinstance(et, list):
-        p.fail("snapshot.meta lacks node_fields, node_types, edge_fields or edge_types")
-    for name in REQUIRED_NODE_FIELDS:
-        if name not in nf:
-            p.fail(f"snapshot.meta.node_fields has no '{name}'")
-    for name in REQUIRED_EDGE_FIELDS:
-        if name not in ef:
-            p.fail(f"snapshot.meta.edge_fields has no '{name}'")
-    node_types = nt[nf.index("type")] if len(nt) > nf.index("type") else None
-    edge_types = et[ef.index("type")] if len(et) > ef.index("type") else None
-    if not isinstance(node_types, list) or not isinstance(edge_types, list):
-        p.fail("snapshot.meta does not list the node or edge type names")
-    for key in ("node_count", "edge_count"):
-        v = header.get(key)
-        if not isinstance(v, int) or v < 0:
-            p.fail(f"the snapshot header's {key} is missing or not a count")
-    if header["node_count"] == 0:
+    node_fields = _field_names(p, meta, "node_fields", REQUIRED_NODE_FIELDS)
+    edge_fields = _field_names(p, meta, "edge_fields", REQUIRED_EDGE_FIELDS)
+    node_types = _type_names(p, meta, "node_types", node_fields)
+    edge_types = _type_names(p, meta, "edge_types", edge_fields)
+    for key, required in OPTIONAL_FIELD_LISTS.items():
+        if meta.get(key) not in (None, []):  # absent or empty: the file has none of those records
+            _field_names(p, meta, key, required)
+    node_count = _count(p, header, "node_count")
+    edge_count = _count(p, header, "edge_count")
+    if node_count == 0:
         p.fail("the snapshot has no nodes")
+    # Each value takes a digit and a separator at least. Counts the file cannot hold are damage, and
+    # must not become arrays of that size.
+    if 2 * (node_count * len(node_fields) + edge_count * len(edge_fields)) > p.size:
+        p.fail(f"the header's node_count and edge_count ({node_count:,} and {edge_count:,}) are more "
+               f"than a file of {p.size:,} bytes can hold")
+    _count(p, header, "root_index", required=False)
+    _count(p, header, "extra_native_bytes", required=False)
     return {
-        "nf": len(nf), "ef": len(ef), "node_fields": nf, "edge_fields": ef,
-        "node_types": [str(t) for t in node_types], "edge_types": [str(t) for t in edge_types],
-        "N": int(header["node_count"]), "E": int(header["edge_count"]),
+        "nf": len(node_fields), "ef": len(edge_fields), "node_fields": node_fields, "edge_fields": edge_fields,
+        "node_types": node_types, "edge_types": edge_types, "N": node_count, "E": edge_count,
         # Allocation trace ids mean something only when the file has trace function infos.
-        "traced": bool(header.get("trace_function_count")),
+        "traced": bool(_count(p, header, "trace_function_count", required=False)),
     }
+
+
+def _field_names(p, meta, key, required):
+    """snapshot.meta[key]: a list of distinct field names that has every required one."""
+    fields = meta.get(key)
+    if fields is None:
+        p.fail(f"snapshot.meta has no '{key}'")
+    if not isinstance(fields, list) or not fields or not all(isinstance(f, str) for f in fields):
+        p.fail(f"snapshot.meta.{key} is not a list of field names")
+    if len(set(fields)) != len(fields):
+        p.fail(f"snapshot.meta.{key} names a field twice")
+    for name in required:
+        if name not in fields:
+            p.fail(f"snapshot.meta.{key} has no '{name}'")
+    return fields
+
+
+def _type_names(p, meta, key, fields):
+    """The type names listed in snapshot.meta[key] at the position of the 'type' field."""
+    kinds = meta.get(key)
+    if not isinstance(kinds, list):
+        p.fail(f"snapshot.meta has no '{key}' list")
+    at = fields.index("type")
+    names = kinds[at] if len(kinds) > at else None
+    if not isinstance(names, list) or not names or not all(isinstance(t, str) for t in names):
+        p.fail(f"snapshot.meta.{key} does not list the type names")
+    if len(names) > MAX_TYPES:
+        p.fail(f"snapshot.meta.{key} lists {len(names)} types; heaptui reads up to {MAX_TYPES}")
+    return names
+
+
+def _count(p, header, key, required=True):
+    """A whole number of the header, 0 or more (0 when an optional one is absent)."""
+    value = header.get(key)
+    if value is None:
+        if required:
+            p.fail(f"the snapshot header has no {key}")
+        return 0
+    # JSON true is not a count, though Python's bool is an int.
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        p.fail(f"the snapshot header's {key} is not a whole number: {one_line(json.dumps(value), 40)}")
+    return value
 
 
 def _parse_nodes_and_edges(p, pos, shape, arrays):
@@ -425,7 +491,8 @@ def _parse_graph_array(p, key, pos, shape, arrays):
         def store(first, values):
             if values.shape[0] and int(values.max()) >= type_limit:
                 bad = int(values.max())
-                p.fail(f"a {key[:-1]} has type {bad}, but snapshot.meta lists only {type_limit} types")
+                p.fail(f"{'a node' if key == 'nodes' else 'an edge'} has type {bad}, but snapshot.meta "
+                       f"lists only {type_limit} types")
             col[first:first + values.shape[0]] = values
         return store
 
@@ -463,6 +530,50 @@ def _parse_graph_array(p, key, pos, shape, arrays):
     return pos
 
 
+def _check_records(p, values, key, fields):
+    if fields and values.shape[0] % len(fields):
+        p.fail(f"the {key} array has {values.shape[0]} values, not a whole number of "
+               f"{len(fields)}-field records")
+
+
+def _check_traces(p, header, arrays, string_count):
+    """Allocation traces are read only when an object's stack is asked for: check them now, so a
+    damaged file fails when it is opened, like any other."""
+    meta = header["meta"]
+    fields = meta.get("trace_function_info_fields") or []
+    infos = arrays.get("trace_function_infos", np.zeros(0, np.uint32))
+    if fields:
+        _check_records(p, infos, "trace_function_infos", fields)
+        count = header.get("trace_function_count")
+        if count is not None and infos.shape[0] // len(fields) != count:
+            p.fail(f"the trace_function_infos array holds {infos.shape[0] // len(fields)} functions but the "
+                   f"header's trace_function_count says {count}")
+        rows = infos.reshape(-1, len(fields))
+        for name in ("name", "script_name"):
+            if name in fields and rows.shape[0] and int(rows[:, fields.index(name)].max()) >= string_count:
+                p.fail(f"a trace function's {name} refers to a string past the end of the strings array")
+    tree_fields = meta.get("trace_node_fields") or DEFAULT_TRACE_NODE_FIELDS
+    _check_trace_tree(p, arrays.get("trace_tree", []), tree_fields)
+
+
+def _check_trace_tree(p, tree, fields):
+    """trace_tree: a flat list of trace nodes, each `fields` long, whose children are such lists."""
+    width = len(fields)
+    numbers = [fields.index(n) for n in ("id", "function_info_index")]
+    children_at = fields.index("children")
+    pending = [tree]
+    while pending:
+        flat = pending.pop()
+        if not isinstance(flat, list) or len(flat) % width:
+            p.fail(f"trace_tree has a node that is not {width} values ({', '.join(fields)})")
+        for i in range(0, len(flat), width):
+            if any(isinstance(flat[i + k], bool) or not isinstance(flat[i + k], int) or flat[i + k] < 0
+                   for k in numbers):
+                p.fail("trace_tree has a node whose id or function index is not a whole number")
+            if flat[i + children_at]:
+                pending.append(flat[i + children_at])
+
+
 def _assemble(p, header, shape, arrays) -> RawSnapshot:
     nodes, edges = arrays["nodes"], arrays["edges"]
     n, e = shape["N"], shape["E"]
@@ -492,8 +603,10 @@ def _assemble(p, header, shape, arrays) -> RawSnapshot:
     meta = header["meta"]
     loc_fields = meta.get("location_fields") or []
     locations = arrays.get("locations", np.zeros(0, np.uint32)) if loc_fields else np.zeros(0, np.uint32)
-    if loc_fields and locations.shape[0] % len(loc_fields):
-        p.fail("the locations array is not a whole number of records")
+    _check_records(p, locations, "locations", loc_fields)
+    samples = arrays.get("samples", np.zeros(0, np.uint32))
+    _check_records(p, samples, "samples", meta.get("sample_fields") or [])
+    _check_traces(p, header, arrays, nstr)
     extra = header.get("extra_native_bytes", 0) or 0
     return RawSnapshot(
         meta=meta,
@@ -516,7 +629,7 @@ def _assemble(p, header, shape, arrays) -> RawSnapshot:
         node_trace=nodes.get("trace_node_id"),
         locations=locations,
         location_fields=list(loc_fields),
-        samples=arrays.get("samples", np.zeros(0, np.uint32)) if meta.get("sample_fields") else np.zeros(0, np.uint32),
+        samples=samples if meta.get("sample_fields") else np.zeros(0, np.uint32),
         trace_function_infos=arrays.get("trace_function_infos", np.zeros(0, np.uint32)),
         trace_tree=arrays.get("trace_tree", []),
     )

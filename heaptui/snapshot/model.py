@@ -25,6 +25,7 @@ MAX_INTERFACE_NAME_LENGTH = 120
 OVERLAP_MAX_NODES = 8_000_000
 MIN_OBJECTS_PER_INTERFACE = 2
 MIN_INTERFACE_PROPORTION = 1000
+SCRIPT_NAME_TRIES = 4  # located functions of one script tried for its name
 
 
 def _noop(phase, done, total):
@@ -74,6 +75,7 @@ class HeapSnapshot:
         self.class_names: list = []
         self.class_keys: list = []
         self.interface_definitions: list = []
+        self._script_names = None  # script id -> name, found on first use
 
     # ------------------------------------------------------------------------------------
     @classmethod
@@ -470,6 +472,66 @@ class HeapSnapshot:
             return (int(row[lf.index("script_id")]), int(row[lf.index("line")]),
                     int(row[lf.index("column")]))
         return None
+
+    # -- scripts -------------------------------------------------------------------------------
+    def script_names(self):
+        """script id -> the script's name (a file path, a URL, node:internal/...) for the scripts
+        the snapshot names. Locations give only script ids; the names are on Script nodes, which a
+        function reaches by closure -shared-> SharedFunctionInfo -script-> Script. Found once."""
+        with self._lock:
+            if self._script_names is None:
+                self._script_names = self._find_script_names()
+        return self._script_names
+
+    def _find_script_names(self):
+        functions, script_ids = self._located_functions()
+        shared = self._first_internal_target(functions, ("shared",))
+        scripts = self._first_internal_target(np.maximum(shared, 0), ("script", "script_or_debug_info"))
+        scripts[shared < 0] = -1
+        names = {}
+        for script_id, script in zip(script_ids.tolist(), scripts.tolist()):
+            if script < 0 or script_id in names:
+                continue
+            name = self.strings[self.node_name[script]]
+            # With a debugger attached the edge can lead to a DebugInfo ("system / DebugInfo").
+            if name and not name.startswith("system / "):
+                names[script_id] = name
+        return names
+
+    def _located_functions(self, per_script=SCRIPT_NAME_TRIES):
+        """(closures, their script ids): the first few located functions of each script. One is
+        enough to find a script's name; a few more cover a function whose edges are missing."""
+        lf = self.location_fields
+        if not lf or not self.loc_nodes.size:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        closures = self.node_type[self.loc_nodes] == self.node_types["closure"]
+        nodes = self.loc_nodes[closures].astype(np.int64)
+        rows = self.locations.reshape(-1, len(lf))[self.loc_rows[closures]]
+        script_ids = rows[:, lf.index("script_id")].astype(np.int64)
+        order = np.argsort(script_ids, kind="stable")
+        nodes, script_ids = nodes[order], script_ids[order]
+        if not nodes.size:
+            return nodes, script_ids
+        starts = np.flatnonzero(np.r_[True, script_ids[1:] != script_ids[:-1]])
+        rank = np.arange(nodes.shape[0]) - np.repeat(starts, np.diff(np.r_[starts, nodes.shape[0]]))
+        keep = rank < per_script
+        return nodes[keep], script_ids[keep]
+
+    def _first_internal_target(self, nodes, names):
+        """Per node: the target of its first internal edge named one of `names`, or -1."""
+        out = np.full(nodes.shape[0], -1, dtype=np.int64)
+        wanted = [i for i in (self.string_id(n) for n in names) if i >= 0]
+        if not wanted or not nodes.size:
+            return out
+        lo = self.first_edge[nodes].astype(np.int64)
+        counts = self.first_edge[nodes + 1].astype(np.int64) - lo
+        # Every edge of every node, flattened, with the position of the node that owns it.
+        owner = np.repeat(np.arange(nodes.shape[0]), counts)
+        edges = np.arange(int(counts.sum())) + np.repeat(lo - (np.cumsum(counts) - counts), counts)
+        hit = (self.edge_type[edges] == self.edge_types["internal"]) & np.isin(self.edge_name[edges], wanted)
+        owners, first = np.unique(owner[hit], return_index=True)
+        out[owners] = self.edge_to[edges[hit][first]]
+        return out
 
     def class_ids_for(self, class_index):
         """Dense class ids for a class-index array: DevTools' internal class keys.

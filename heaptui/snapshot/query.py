@@ -673,11 +673,12 @@ class SnapshotQuery:
         return None
 
     def prepare(self):
-        """Builds what later questions need (retainer index, class member lists): call it in a
-        background thread after opening, so the first retainers or instances answer at once."""
+        """Builds what later questions need (retainer index, class member lists, script names): call
+        it in a background thread after opening, so the first retainers or instances answer at once."""
         self.heap.retainer_index()
         self.name_rank()
         self._class_members(0) if len(self.heap.class_names) else None
+        self.heap.script_names()
 
     def _class_members(self, class_index):
         with self._lock:
