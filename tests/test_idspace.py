@@ -118,3 +118,18 @@ def test_the_demo_pair_shares_ids():
     base, current = (open_snapshot(p) for p in demo_paths())
     check = check_ids(base, current)
     assert check.same_session and check.compared >= 1000
+
+
+def test_a_live_hunt_stops_when_another_client_resets_the_ids(node_apps, tmp_path):
+    """The exercise itself attaches to the inspector and leaves (as browser automation or a debugger
+    would): V8 renumbers objects, and the hunt says so instead of comparing."""
+    app = node_apps()
+    other = tmp_path / "other.heapsnapshot"
+    exercise = f"{sys.executable} -m heaptui capture --port {app.port} -o {other} >/dev/null 2>&1; true"
+    out = tmp_path / "hunt"
+    out.mkdir()
+    done = heaptui("hunt", "--port", app.port, "--exercise", exercise, "--rounds", "2", "--out-dir", out)
+    assert done.returncode == 2, done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("heaptui: error: object ids were reset between the baseline and round1")
+    assert "another inspector client" in last
