@@ -98,7 +98,7 @@ async def test_retainers_show_the_shortest_path(demo):
         assert chain == sorted(chain, reverse=True)  # walking towards a root
         path = screen.snap.retaining_path(row.node)
         assert int(dist[path[0].target]) == 1  # and a root is reachable
-        detail = str(screen.query_one("#detail").render())
+        detail = screen.detail.text
         assert "Session" in detail and "retained" in detail
 
 
@@ -263,26 +263,33 @@ async def test_guided_leak_hunt(tmp_path, monkeypatch):
             screen = HuntScreen(service.pid)
             app.push_screen(screen)
             await pilot.pause()
-            await pilot.press("ctrl+b")
+            await pilot.press("b")
             await wait_for(pilot, lambda: len(screen.paths) == 1 and not screen.busy)
             screen.query_one("#exercise").value = f"{load} 40"
             for n in (2, 3):
-                await pilot.press("ctrl+n")
+                await pilot.press("n")
                 await wait_for(pilot, lambda: len(screen.paths) == n and not screen.busy)
-            await pilot.press("ctrl+a")
+            await pilot.press("a")
             await wait_for(pilot, lambda: screen.final is not None and not screen.busy, timeout=120)
             table = screen.query_one("#suspects", TreeTable)
-            names = [r.payload.name for r in table.table_rows[:3]]
-            assert "RequestContext" in names
-            table.select_index(names.index("RequestContext"))
-            await pilot.press("enter")  # its retaining path
+            suspects = [r.payload for r in table.table_rows]
+            found = next(i for i, s in enumerate(suspects[:3])
+                         if "RequestContext" in [name for name, _n, _b in s.classes])
+            assert "EventEmitter._events" in suspects[found].edge
+            table.select_index(found)
+            await pilot.press("enter")  # what arrives, the holder and its path
             texts = " ".join(r.cells[0] for r in table.table_rows if r.kind == "info")
-            assert "EventEmitter._events" in texts
-            table.select_index(names.index("RequestContext"))
-            await pilot.press("ctrl+o")
+            assert "RequestContext" in texts
+            table.select_index(found)
+            await pilot.press("o")
             await wait_for(pilot, lambda: isinstance(app.screen, ExploreScreen))
-            await pilot.pause(0.3)
-            assert app.screen.snap.class_name(app.screen.focus_node) == "RequestContext"
+            explore = app.screen
+            example = suspects[found].example
+            await wait_for(pilot, lambda: explore.summary.current is not None
+                           and explore.summary.current.node == example)
+            await pilot.pause()
+            # The detail describes the object opened, not its class row.
+            assert f"@{int(explore.snap.heap.node_id[example])}" in explore.detail.text.splitlines()[0]
     finally:
         os.killpg(service.pid, signal.SIGKILL)
         service.wait()
@@ -291,10 +298,11 @@ async def test_guided_leak_hunt(tmp_path, monkeypatch):
 async def test_suspects_offered_after_comparing_three_snapshots(tmp_path):
     from heaptui.tui.screens import SuspectsScreen
     script = tmp_path / "grow.js"
-    script.write_text("const v8 = require('v8'); class Leaky { constructor(i) { this.i = i; } }\n"
+    script.write_text("const v8 = require('v8');\n"
+                      "class Leaky { constructor(i) { this.i = i; this.data = new Array(50).fill(i); } }\n"
                       "globalThis.kept = [];\n"
                       "for (let r = 0; r < 3; r++) {\n"
-                      "  for (let i = 0; i < 50; i++) kept.push(new Leaky(i));\n"
+                      "  for (let i = 0; i < 500; i++) kept.push(new Leaky(i));\n"
                       "  v8.writeHeapSnapshot(process.argv[2 + r]);\n}\n")
     paths = [str(tmp_path / f"s{i}.heapsnapshot") for i in range(3)]
     subprocess.run(["node", str(script), *paths], check=True, timeout=120)
@@ -306,7 +314,16 @@ async def test_suspects_offered_after_comparing_three_snapshots(tmp_path):
         await pilot.press("l")
         await wait_for(pilot, lambda: isinstance(app.screen, SuspectsScreen))
         rows = app.screen.query_one("#suspects", TreeTable).table_rows
-        assert rows and rows[0].payload.name == "Leaky" and rows[0].payload.count == 50
+        top = rows[0].payload  # what arrived after the first snapshot and stayed, by holder
+        assert top.edge == "global.kept" and ("Leaky", 500) in [(name, n) for name, n, _b in top.classes]
+        await pilot.press("o")  # the Summary of the last snapshot, on one object that arrived
+        await wait_for(pilot, lambda: isinstance(app.screen, ExploreScreen))
+        explore = app.screen
+        await wait_for(pilot, lambda: explore.summary.current is not None
+                       and explore.summary.current.node == top.example)
+        await pilot.pause()
+        node_id = int(explore.snap.heap.node_id[top.example])
+        assert f"@{node_id}" in explore.detail.text.splitlines()[0]  # the object, not its class
 
 
 PROFILE_APP = ("function allocateLots() { const a = []; for (let i = 0; i < 2000; i++) a.push({v: i, w: [i]});"

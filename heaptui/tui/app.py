@@ -7,7 +7,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Provider
 
-from .screens import CaptureScreen, CompareScreen, ExploreScreen, HelpScreen, LoadingScreen
+from .screens import CANCELLED, CaptureScreen, CompareScreen, ExploreScreen, HelpScreen, LoadingScreen
 
 
 class HeapCommands(Provider):
@@ -29,10 +29,11 @@ class HeapCommands(Provider):
 
     async def search(self, query):
         m = re.fullmatch(r"\s*@?(\d+)\s*", query)
-        if m and isinstance(self.app.screen, ExploreScreen):
+        explore = self.screen  # the screen the palette was opened over (app.screen is the palette)
+        if m and isinstance(explore, ExploreScreen):
             node_id = m.group(1)
             yield Hit(1.0, f"Go to object @{node_id}",
-                      lambda: self.app.screen.jump_to_id(node_id), help="reveal it in the Summary")
+                      lambda: explore.jump_to_id(node_id), help="reveal it in the Summary")
         matcher = self.matcher(query)
         for text, fn in self._commands():
             if fn is None:
@@ -42,14 +43,22 @@ class HeapCommands(Provider):
                 yield Hit(score, matcher.highlight(text), fn)
 
 
+EXIT_FAILED = 2  # the files given could not be opened (as the command line's errors)
+EXIT_INTERRUPTED = 130  # ctrl+c, as a shell reports SIGINT
+
+
 class HeapApp(App):
     CSS_PATH = "heaptui.tcss"
     TITLE = "heaptui"
     COMMANDS = App.COMMANDS | {HeapCommands}
+    # Below 120 columns the Summary's lower panes take turns (see heaptui.tcss).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
     BINDINGS = [
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help"),
         Binding("f1", "help", "Help", show=False),
+        # Textual's ctrl+c only says how to quit; in a terminal program it should quit.
+        Binding("ctrl+c", "interrupt", "Quit", show=False, priority=True),
     ]
 
     def __init__(self, paths=(), ansi=False):
@@ -57,36 +66,60 @@ class HeapApp(App):
         self.initial_paths = list(paths)
         self.loaded = []  # (path, Snapshot), in the order opened
         self.captured = []
+        self.failure = None  # why the files given could not be opened, when the app ends for it
         if ansi:
-            self.theme = "textual-ansi"
+            self.theme = "ansi-dark"  # Textual's theme that keeps the terminal's own 16 colours
 
     def on_mount(self):
         if self.initial_paths:
-            self.open_paths(self.initial_paths)
+            self.open_paths(self.initial_paths, given=True)
         else:
             self.push_screen(CaptureScreen())
 
-    def open_paths(self, paths):
+    def open_paths(self, paths, given=False):
+        """Opens snapshots and profiles. `given`: the files named on the command line, which end
+        the app (exit status 2, the reason in self.failure) when none of them opens."""
         from ..profile import ProfileError, load_profile
         from .screens import ProfileScreen
         profiles = [p for p in paths if p.endswith(".heapprofile")]
         snapshots = [p for p in paths if p not in profiles]
+        errors = []
         for path in profiles:
             try:
                 self.push_screen(ProfileScreen(path, load_profile(path)))
             except ProfileError as e:
-                self.notify(str(e), severity="error", timeout=10)
+                errors.append(str(e))
         if snapshots:
-            self.push_screen(LoadingScreen(snapshots, self._loaded))
-        elif not profiles:
+            loading = LoadingScreen(snapshots, lambda loaded, error: self._loaded(loading, loaded, error, given))
+            self.push_screen(loading)
+        elif errors and given and not self._anything_open():
+            self._fail(errors[0])
+        else:
+            for error in errors:
+                self.notify(error, severity="error", timeout=10)
+            self._capture_pane_unless_open()
+
+    def _anything_open(self):
+        from .screens import ProfileScreen
+        return bool(self.loaded) or any(isinstance(s, ProfileScreen) for s in self.screen_stack)
+
+    def _fail(self, message):
+        self.failure = message
+        self.exit(return_code=EXIT_FAILED)
+
+    def _capture_pane_unless_open(self):
+        if not self._anything_open() and not isinstance(self.screen, CaptureScreen):
             self.push_screen(CaptureScreen())
 
-    def _loaded(self, loaded, error):
-        self.pop_screen()  # the loading screen
+    def _loaded(self, loading, loaded, error, given=False):
+        while loading in self.screen_stack:  # with what was opened over it (help, the palette)
+            self.pop_screen()
+        if error and error != CANCELLED and given and not self._anything_open():
+            self._fail(error)  # nothing to show: end, and let the command line say why
+            return
         if error:
             self.notify(error, severity="error", timeout=10)
-            if not self.loaded and not isinstance(self.screen, CaptureScreen):
-                self.push_screen(CaptureScreen())
+            self._capture_pane_unless_open()
             return
         self.loaded.extend(loaded)
         path, snap = self.loaded[-1]
@@ -107,3 +140,6 @@ class HeapApp(App):
     def action_help(self):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
+
+    def action_interrupt(self):
+        self.exit(return_code=EXIT_INTERRUPTED)

@@ -58,8 +58,9 @@ class _ObjectRows:
         return out
 
 
-SUMMARY_COLUMNS = [Column("Constructor", 0, "<", "name"), Column("Distance", 10, ">", "distance"),
-                   Column("Count", 9, ">", "count"), Column("Shallow", 13, ">", "shallow"),
+SUMMARY_COLUMNS = [Column("Constructor", 0, "<", "name", min_width=32),
+                   Column("Distance", 10, ">", "distance", min_width=8, short="Dist."),
+                   Column("Count", 9, ">", "count", min_width=7), Column("Shallow", 13, ">", "shallow"),
                    Column("Retained", 13, ">", "retained")]
 
 
@@ -176,11 +177,11 @@ class ComparisonModel(RowModel):
     # and an object's @id fit; wider terminals give the spare width to the names.
     columns = [Column("Constructor", 0, "<", "name", min_width=26),
                Column("# New", 8, ">", "new_count", min_width=6),
-               Column("# Deleted", 9, ">", "deleted_count", min_width=6, short="# Del."),
-               Column("# Delta", 8, ">", "count_delta", min_width=7, short="# \u0394"),
-               Column("Alloc. Size", 12, ">", "alloc_size", min_width=8, short="Alloc."),
-               Column("Freed Size", 12, ">", "freed_size", min_width=8, short="Freed"),
-               Column("Size Delta", 12, ">", "size_delta", min_width=9, short="Size \u0394")]
+               Column("# Deleted", 11, ">", "deleted_count", min_width=6, short="# Del."),
+               Column("# Delta", 9, ">", "count_delta", min_width=7, short="# \u0394"),
+               Column("Alloc. Size", 13, ">", "alloc_size", min_width=8, short="Alloc."),
+               Column("Freed Size", 13, ">", "freed_size", min_width=8, short="Freed"),
+               Column("Size Delta", 13, ">", "size_delta", min_width=9, short="Size \u0394")]
 
     def __init__(self, diff):
         self.diff = diff

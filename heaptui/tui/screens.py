@@ -7,19 +7,22 @@ import re
 import threading
 import time
 
+from rich.cells import cell_len, set_cell_size
 from textual import on, work
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Label, OptionList, ProgressBar, Static
 
 from ..format import format_distance, human_size, node_label
 from ..snapshot import Cancelled, SnapshotDiff, SnapshotError, open_snapshot
-from .models import (BottomUpModel, ComparisonModel, ContainmentModel, RetainersModel, SummaryModel,
-                     SuspectsModel, TopDownModel)
+from .models import (PAGE, BottomUpModel, ComparisonModel, ContainmentModel, RetainersModel,
+                     SummaryModel, SuspectsModel, TopDownModel)
 from .table import TableHeader, TreeTable
 
 UNREACHABLE_BASE = 200000000
+CANCELLED = "cancelled"  # what a load reports when Esc stopped it
 
 
 # -- loading -------------------------------------------------------------------------------------------
@@ -40,7 +43,7 @@ class LoadingScreen(Screen):
             yield Label("Opening", id="loading-title")
             yield ProgressBar(total=1.0, show_eta=False, id="loading-bar")
             yield Label("", id="loading-phase")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self):
         self.phase, self.eta = "starting", ""
@@ -73,7 +76,7 @@ class LoadingScreen(Screen):
             try:
                 snap = open_snapshot(path, progress=progress)
             except Cancelled:
-                self.app.call_from_thread(self.on_done, None, "cancelled")
+                self.app.call_from_thread(self.on_done, None, CANCELLED)
                 return
             except SnapshotError as e:
                 self.app.call_from_thread(self.on_done, None, str(e))
@@ -96,7 +99,7 @@ class LoadingScreen(Screen):
         try:
             if compile_kernels(progress, cancelled=self.cancelled.is_set):
                 return True
-            self.app.call_from_thread(self.on_done, None, "cancelled")
+            self.app.call_from_thread(self.on_done, None, CANCELLED)
         except CompileError as e:
             self.app.call_from_thread(self.on_done, None, str(e))
         return False
@@ -115,54 +118,169 @@ class LoadingScreen(Screen):
 
 
 # -- exploring one snapshot --------------------------------------------------------------------------
-class ObjectDetail(Static):
-    """Everything about one object: identity, sizes, distance, dominators, why it is alive."""
+class ObjectDetail(VerticalScroll):
+    """Everything about one object: identity, sizes, distance, dominators, why it is alive.
+
+    Lines are laid out for the pane's width (names are cut with an ellipsis, never wrapped) and laid
+    out again when it changes; the pane scrolls when they are more than its height."""
+
+    PATH_STEPS = 200  # folded steps of "held by" shown; a note says how many earlier ones are not
+    DOMINATORS = 8
+
+    def __init__(self, **kw):
+        super().__init__(**kw)
+        self.body = Static("", classes="detail-body")
+        self.shown = None  # (lines function, its arguments), laid out again on a resize
+
+    def compose(self):
+        yield self.body
+
+    @property
+    def text(self):
+        """What the pane shows, as plain text."""
+        return str(self.body.render())
 
     def show_node(self, snap, v):
-        if v is None:
-            self.update("")
-            return
-        h = snap.heap
-        info = snap.node(v)
-        lines = [f"[b]{_esc(snap.class_name(v))}[/b] @{info.id}  ({info.type})"]
-        name = info.name
-        if info.type in ("string", "concatenated string", "sliced string"):
-            preview = name if len(name) <= 300 else name[:300] + "\u2026"
-            lines.append("value: " + _esc(repr(preview)))
-        elif name and name != snap.class_name(v):
-            lines.append("name: " + _esc(name[:200]))
-        lines.append(f"shallow {human_size(info.self_size)} ({info.self_size:,} B)")
-        lines.append(f"retained {human_size(info.retained_size)} ({info.retained_size:,} B)")
-        lines.append(f"distance {format_distance(info.distance)}")
-        loc = h.location_of(v) if hasattr(h, "location_of") else None
-        if loc:
-            lines.append(f"defined at script {loc[0]}, line {loc[1] + 1}, column {loc[2] + 1}")
-        chain = snap.dominator_chain(v)[1:6]
-        if chain:
-            lines.append("[b]dominators[/b] (freeing one frees this):")
-            lines += ["  " + _esc(node_label(snap, d, 40)) for d in chain]
-        traces = snap.allocation_traces()
-        if traces.available:
-            stack = traces.stack(v)
-            lines.append("[b]allocated by[/b]:" if stack else "[dim]allocation stack not recorded[/dim]")
-            lines += ["  " + _esc(f.label) for f in stack[:8]]
-        path = snap.retaining_path(v)
-        if path:
-            lines.append("[b]held by[/b] (shortest path from a root):")
-            for p in path[-6:]:
-                lines.append("  " + _esc(f"{node_label(snap, p.source, 30)} {p.label}"))
-        elif v != snap.root:
-            lines.append("[dim]no strong path from a root (unreachable or weak only)[/dim]")
-        self.update("\n".join(lines))
+        self._show(None if v is None else (self._node_lines, (snap, v)))
 
     def show_class(self, row, total):
-        self.update("\n".join([
-            f"[b]{_esc(row.name)}[/b]",
-            f"{row.count:,} objects, distance {format_distance(row.distance)}",
-            f"shallow {human_size(row.self_size)} ({row.self_size:,} B)",
-            f"retained {human_size(row.retained_size)} ({row.retained_size:,} B)",
-            f"{row.retained_size / total * 100 if total else 0:.1f} % of the heap" if total else "",
-            "[dim]Enter expands into instances[/dim]"]))
+        self._show((self._class_lines, (row, total)))
+
+    def _show(self, shown):
+        self.shown = shown
+        self._layout()
+        self.scroll_home(animate=False)
+
+    def on_resize(self, event):
+        self._layout()
+
+    def _layout(self):
+        if self.shown is None:
+            self.body.update("")
+            return
+        lines, args = self.shown
+        width = self.scrollable_content_region.width or 60
+        self.body.update(Content("\n").join(lines(*args, max(20, width))))
+
+    @staticmethod
+    def _class_lines(row, total, width):
+        share = f"{row.retained_size / total * 100:.1f} % of the heap" if total else ""
+        return [_line(width, (row.name, "bold")),
+                _line(width, f"{row.count:,} objects, distance {format_distance(row.distance)}"),
+                _line(width, f"shallow  {human_size(row.self_size)} ({row.self_size:,} B)"),
+                _line(width, f"retained {human_size(row.retained_size)} ({row.retained_size:,} B)"),
+                _line(width, share), _line(width, ("Enter expands into instances", "dim"))]
+
+    def _node_lines(self, snap, v, width):
+        info = snap.node(v)
+        cls = snap.class_name(v)
+        lines = [_line(width, (cls, "bold"), f" @{info.id}  ({info.type})")]
+        if info.type in ("string", "concatenated string", "sliced string"):
+            lines += _wrapped(width, "value: ", repr(info.name[:400]), 4)
+        elif info.name and info.name != cls:
+            lines.append(_line(width, "name: " + info.name))
+        lines.append(_line(width, f"shallow  {human_size(info.self_size)} ({info.self_size:,} B)"))
+        lines.append(_line(width, f"retained {human_size(info.retained_size)} ({info.retained_size:,} B)"))
+        lines.append(_line(width, f"distance {format_distance(info.distance)}"))
+        loc = snap.source_location(v)
+        if loc:
+            lines.append(_line(width, "defined at ", (_clip_left(str(loc), width - 11), "")))
+        lines += self._dominator_lines(snap, v, width)
+        lines += self._allocation_lines(snap, v, width)
+        lines += self._path_lines(snap, v, width)
+        return lines
+
+    def _dominator_lines(self, snap, v, width):
+        chain = snap.dominator_chain(v)[1:]
+        if not chain:
+            return []
+        lines = [_line(width, ("dominators", "bold"), " (freeing one frees this):")]
+        shown = chain if len(chain) <= self.DOMINATORS + 1 else chain[:self.DOMINATORS]
+        lines += [_line(width, "  " + _label(snap, d, width - 2)) for d in shown]
+        if len(shown) < len(chain):
+            lines.append(_line(width, (f"  \u2026 {len(chain) - len(shown)} more up to the root", "dim")))
+        return lines
+
+    @staticmethod
+    def _allocation_lines(snap, v, width):
+        traces = snap.allocation_traces()
+        if not traces.available:
+            return []
+        stack = traces.stack(v)
+        if not stack:
+            return [_line(width, ("allocation stack not recorded", "dim"))]
+        lines = [_line(width, ("allocated by", "bold"), ":")]
+        lines += [_line(width, "  " + f.label) for f in stack[:8]]
+        if len(stack) > 8:
+            lines.append(_line(width, (f"  \u2026 {len(stack) - 8} more frames", "dim")))
+        return lines
+
+    def _path_lines(self, snap, v, width):
+        """The shortest path from a root, root side first, every step (runs of one edge folded)."""
+        runs = snap.retaining_path_runs(v)
+        if not runs:
+            return [] if v == snap.root else \
+                [_line(width, ("no strong path from a root (unreachable or weak only)", "dim"))]
+        steps = sum(n for _e, n in runs)
+        plural = "s" if steps != 1 else ""
+        lines = [_line(width, ("held by", "bold"), f" (a shortest path from a root, {steps:,} step{plural}):")]
+        hidden = runs[:-self.PATH_STEPS]
+        if hidden:
+            earlier = sum(n for _e, n in hidden)
+            lines.append(_line(width, (f"  ({earlier:,} earlier steps not shown)", "dim")))
+        for edge, n in runs[-self.PATH_STEPS:]:
+            repeat = f" \u00d7{n:,}" if n > 1 else ""
+            tail = " " + _clip(edge.label, 32) + repeat
+            lines.append(_line(width, "  " + _label(snap, edge.source, width - 2 - len(tail)) + tail))
+        return lines
+
+
+def _line(width, *parts):
+    """One line from plain parts or (text, style) parts, cut with an ellipsis at width cells."""
+    out, room = [], width
+    for part in parts:
+        text, style = (part, "") if isinstance(part, str) else part
+        if room <= 0 or not text:
+            continue
+        text = _clip(text, room)
+        room -= cell_len(text)
+        out.append((text, style) if style else text)
+    return Content.assemble(*out)
+
+
+def _clip(text, width):
+    """text in at most `width` cells, an ellipsis marking a cut."""
+    text = text.replace("\n", "\\n")
+    if cell_len(text) <= width:
+        return text
+    return set_cell_size(text, max(0, width - 1)).rstrip() + "\u2026"
+
+
+def _clip_left(text, width):
+    """text in at most `width` cells, cut at the start (a path: its file name and line matter)."""
+    if cell_len(text) <= width:
+        return text
+    return "\u2026" + text[len(text) - max(0, width - 1):]
+
+
+def _label(snap, v, width):
+    """An object's label (name and @id) cut to width cells, keeping the @id."""
+    label = node_label(snap, v, max(4, width - 14))
+    if cell_len(label) <= width:
+        return label
+    name, _at, node_id = label.rpartition(" @")
+    return _clip(name, max(1, width - len(node_id) - 2)) + " @" + node_id
+
+
+def _wrapped(width, head, text, most):
+    """`head` then `text` over at most `most` lines of `width` cells, the last cut with an ellipsis."""
+    text = text.replace("\n", "\\n")
+    room = max(1, width - len(head))
+    chunks = [text[i:i + room] for i in range(0, len(text), room)] or [""]
+    if len(chunks) > most:
+        chunks = chunks[:most]
+        chunks[-1] = chunks[-1][:-1] + "\u2026"
+    return [_line(width, (head if i == 0 else " " * len(head)) + chunk) for i, chunk in enumerate(chunks)]
 
 
 def _esc(text):
@@ -181,7 +299,7 @@ class SortableTable:
             self._resort()
 
     def action_sort(self):
-        keys = [c.sort_key for c in self.model.columns]
+        keys = [c.sort_key for c in self.model.columns if c.sort_key]  # a column may not sort
         i = keys.index(self.model.sort_key) if self.model.sort_key in keys else -1
         key = keys[(i + 1) % len(keys)]
         self.model.set_sort(key, descending=key != "name")
@@ -197,7 +315,34 @@ class SortableTable:
         self.query_one(f"#{self.TABLE}-header", TableHeader).refresh()
 
 
-class ExploreScreen(SortableTable, Screen):
+class ObjectPanes:
+    """The lower half of the Summary and Comparison screens: who retains the selected object, beside
+    its detail. Below 120 columns there is room for one at a time (`d` switches); from 120, `d` hides
+    the detail to give the Retainers the whole width."""
+
+    def compose_panes(self, retainers_model=None):
+        self.retainers_title = Label("Retainers", id="retainers-title")
+        self.retainers = TreeTable(retainers_model, id="retainers")
+        self.retainers_header = TableHeader(self.retainers, id="retainers-header")
+        self.detail = ObjectDetail(id="detail")
+        with Horizontal(id="lower"):
+            with Vertical(id="retainers-pane"):
+                yield self.retainers_title
+                yield self.retainers_header
+                yield self.retainers
+            yield self.detail
+
+    def show_retainers(self, snap, v, note=""):
+        self.retainers_title.update(f"Retainers of {_esc(node_label(snap, v, 50))} "
+                                    f"({snap.retainer_count(v):,}){note}")
+        self.retainers.set_model(RetainersModel(snap, v))
+        self.retainers_header.refresh()  # the columns appear with the first model
+
+    def action_switch_panes(self):
+        self.toggle_class("other-pane")
+
+
+class ExploreScreen(ObjectPanes, SortableTable, Screen):
     TABLE = "summary"
     AUTO_FOCUS = "#summary"
     BINDINGS = [
@@ -213,8 +358,9 @@ class ExploreScreen(SortableTable, Screen):
         Binding("a", "allocated_by", "Allocated by", show=False),
         Binding("0", "clear_filter", "All objects", show=False),
         Binding("t", "statistics", "Stats"),
+        Binding("d", "switch_panes", "Detail"),
         Binding("o", "containment", "Containment", show=False),
-        Binding("p", "capture", "Capture"),
+        Binding("p", "capture", "Capture", show=False),
         Binding("escape", "close_inputs", "Close", show=False),
     ]
 
@@ -222,8 +368,8 @@ class ExploreScreen(SortableTable, Screen):
         super().__init__()
         self.path, self.snap = path, snap
         self.model = SummaryModel(snap)
-        self.history, self.history_at = [], -1
-        self.focus_node = None
+        self.history, self.history_at = [], -1  # objects visited, for [ and ]
+        self.focus_node = None  # the object whose retainers are shown
 
     def compose(self):
         s = self.snap
@@ -236,49 +382,52 @@ class ExploreScreen(SortableTable, Screen):
                     classes="hidden")
         yield Input(placeholder="function name: objects it allocated (Enter applies, Esc closes)",
                     id="allocated", classes="hidden")
-        table = TreeTable(self.model, id="summary")
-        yield TableHeader(table, id="summary-header")
-        yield table
-        with Horizontal(id="lower"):
-            with Vertical(id="retainers-pane"):
-                yield Label("Retainers", id="retainers-title")
-                rt = TreeTable(RetainersModel(self.snap, None), id="retainers")
-                yield TableHeader(rt, id="retainers-header")
-                yield rt
-            yield ObjectDetail(id="detail")
-        yield Footer()
+        self.summary = TreeTable(self.model, id="summary")
+        yield TableHeader(self.summary, id="summary-header")
+        yield self.summary
+        yield from self.compose_panes(RetainersModel(self.snap, None))
+        yield Footer(compact=True)
 
     def on_mount(self):
-        self.query_one("#summary", TreeTable).focus()
+        self.summary.focus()
 
     # -- reacting to the cursor --------------------------------------------------------------------
+    # Handlers use the screen's own widget references: a message can arrive while the screen is
+    # being mounted or replaced, when a query would find nothing.
     @on(TreeTable.Highlighted, "#summary")
     def summary_moved(self, event):
         row = event.row
+        if row is not event.table.current:
+            return  # the cursor has moved on since (a reveal reloads, then selects)
         if row.node is not None:
             self.show_object(row.node)
         elif row.kind == "class":
-            self.query_one(ObjectDetail).show_class(row.payload, self.snap.statistics().total)
+            self.detail.show_class(row.payload, self.snap.statistics().total)
 
     @on(TreeTable.Highlighted, "#retainers")
     def retainer_moved(self, event):
-        if event.row.node is not None and event.table.has_focus:
-            self.query_one(ObjectDetail).show_node(self.snap, event.row.node)
+        """Following a retainer: its detail, and a step in the history (the pane stays put)."""
+        if event.row.node is not None and not event.reloaded and event.row is event.table.current:
+            self.detail.show_node(self.snap, event.row.node)
+            self._visit(event.row.node)
 
     def show_object(self, v, record=True):
+        """Describes v and shows its retainers (unless they are shown already)."""
+        self.detail.show_node(self.snap, v)  # always: a class row may have been described since
+        if record:
+            self._visit(v)
         if v == self.focus_node:
             return
         self.focus_node = v
-        if record:
-            del self.history[self.history_at + 1:]
-            self.history.append(v)
-            self.history_at = len(self.history) - 1
-        self.query_one(ObjectDetail).show_node(self.snap, v)
-        self.query_one("#retainers-title", Label).update(
-            f"Retainers of {_esc(node_label(self.snap, v, 50))} ({self.snap.retainer_count(v):,})")
-        rt = self.query_one("#retainers", TreeTable)
-        rt.set_model(RetainersModel(self.snap, v))
-        self._expand_shortest(rt)
+        self.show_retainers(self.snap, v)
+        self._expand_shortest(self.retainers)
+
+    def _visit(self, v):
+        if self.history_at >= 0 and self.history[self.history_at] == v:
+            return
+        del self.history[self.history_at + 1:]
+        self.history.append(v)
+        self.history_at = len(self.history) - 1
 
     def _expand_shortest(self, rt):
         """Like DevTools: open the first retainer repeatedly (20 levels at most) while it is not a
@@ -332,31 +481,48 @@ class ExploreScreen(SortableTable, Screen):
         self.reveal(v)
         return True
 
-    def reveal(self, v):
-        """Shows v in the Summary: its class expanded at the page holding it, the cursor on it."""
-        table = self.query_one("#summary", TreeTable)
-        self.show_object(v)
-        if int(self.snap.heap.self_size[v]) == 0:
-            table.focus()
-            return  # like DevTools, zero-size objects are not listed in the Summary
-        self.model.name_filter = ""
-        self.query_one("#filter", Input).value = ""
-        table.reload()
-        class_id = int(self.snap.heap.class_id[v])
-        for i, row in enumerate(table.table_rows):
-            if row.kind == "class" and row.payload.index == class_id:
-                pos = self.model.position_of(row.payload, v) or 0
-                offset = pos - pos % 100
-                row.expanded = True
-                table.table_rows[i + 1:i + 1] = self.model.instance_rows(row, offset)
-                table._resize()
-                for j in range(i + 1, len(table.table_rows)):
-                    if table.table_rows[j].node == v:
-                        table.select_index(j)
-                        break
-                break
-        table.refresh()
+    def reveal(self, v, record=True):
+        """Shows v in the panes and puts the Summary cursor on it: its class expanded at the page
+        holding it (the filters cleared if they hide it)."""
+        self.show_object(v, record)
+        table = self.summary
+        index = self._summary_row_of(v)
+        if index is None and int(self.snap.heap.self_size[v]) > 0:  # DevTools lists no zero-size objects
+            index = self._list_instance(v)
+        if index is not None:
+            table.select_index(index)
         table.focus()
+
+    def _summary_row_of(self, v):
+        return next((i for i, row in enumerate(self.summary.table_rows)
+                     if row.node == v and row.kind == "instance"), None)
+
+    def _list_instance(self, v):
+        """Expands v's class at the page holding v; the row index of v, or None."""
+        table = self.summary
+        if self.model.mask is not None and not self.model.mask[v]:
+            self.action_clear_filter()
+        class_id = int(self.snap.heap.class_id[v])
+        i = self._class_row_index(class_id)
+        if i is None and self.model.name_filter:
+            self.model.name_filter = ""
+            self.query_one("#filter", Input).value = ""
+            table.reload()
+            i = self._class_row_index(class_id)
+        if i is None:
+            return None
+        row = table.table_rows[i]
+        table.collapse(i)
+        pos = self.model.position_of(row.payload, v) or 0
+        row.expanded = True
+        table.table_rows[i + 1:i + 1] = self.model.instance_rows(row, pos - pos % PAGE)
+        table._resize()
+        table.refresh()
+        return self._summary_row_of(v)
+
+    def _class_row_index(self, class_id):
+        return next((i for i, row in enumerate(self.summary.table_rows)
+                     if row.kind == "class" and row.payload.index == class_id), None)
 
     # -- Summary filters: DevTools' "Objects allocated between snapshots" and allocation functions
     def _apply_filter(self, mask, label):
@@ -412,14 +578,12 @@ class ExploreScreen(SortableTable, Screen):
     def action_back(self):
         if self.history_at > 0:
             self.history_at -= 1
-            self.focus_node = None
-            self.show_object(self.history[self.history_at], record=False)
+            self.reveal(self.history[self.history_at], record=False)
 
     def action_forward(self):
         if self.history_at + 1 < len(self.history):
             self.history_at += 1
-            self.focus_node = None
-            self.show_object(self.history[self.history_at], record=False)
+            self.reveal(self.history[self.history_at], record=False)
 
     def action_close_inputs(self):
         """Esc: close the id box; close the filter box and drop the filter."""
@@ -444,14 +608,15 @@ class ExploreScreen(SortableTable, Screen):
 
 
 # -- comparison ---------------------------------------------------------------------------------------
-class CompareScreen(SortableTable, Screen):
+class CompareScreen(ObjectPanes, SortableTable, Screen):
     TABLE = "diff"
     AUTO_FOCUS = "#diff"
     BINDINGS = [
         Binding("b", "base", "Base"),
         Binding("l", "suspects", "Suspects"),
         Binding("s", "sort", "Sort"),
-        Binding("r", "reverse", "Reverse"),
+        Binding("r", "reverse", "Reverse", show=False),
+        Binding("d", "switch_panes", "Detail"),
         Binding("escape", "app.pop_screen", "Back"),
     ]
 
@@ -466,14 +631,8 @@ class CompareScreen(SortableTable, Screen):
         table = TreeTable(None, id="diff")
         yield TableHeader(table, id="diff-header")
         yield table
-        with Horizontal(id="lower"):
-            with Vertical(id="retainers-pane"):
-                yield Label("Retainers", id="retainers-title")
-                rt = TreeTable(None, id="retainers")
-                yield TableHeader(rt, id="retainers-header")
-                yield rt
-            yield ObjectDetail(id="detail")
-        yield Footer()
+        yield from self.compose_panes()
+        yield Footer(compact=True)
 
     def on_mount(self):
         self.recompute()
@@ -493,20 +652,16 @@ class CompareScreen(SortableTable, Screen):
     @on(TreeTable.Highlighted, "#diff")
     def moved(self, event):
         row = event.row
-        if row.node is None:
+        if row.node is None or row is not event.table.current:
             return
         snap = row.payload
-        self.query_one(ObjectDetail).show_node(snap, row.node)
-        rt = self.query_one("#retainers", TreeTable)
-        rt.set_model(RetainersModel(snap, row.node))
-        self.query_one("#retainers-title", Label).update(
-            f"Retainers of {_esc(node_label(snap, row.node, 50))}"
-            + (" (in the base snapshot)" if snap is self.diff.base else ""))
+        self.detail.show_node(snap, row.node)
+        self.show_retainers(snap, row.node, " in the base snapshot" if snap is self.diff.base else "")
 
     @on(TreeTable.Highlighted, "#retainers")
     def retainer_moved(self, event):
-        if event.row.node is not None and event.table.has_focus:
-            self.query_one(ObjectDetail).show_node(event.table.model.snap, event.row.node)
+        if event.row.node is not None and not event.reloaded and event.row is event.table.current:
+            self.detail.show_node(event.table.model.snap, event.row.node)
 
     def action_suspects(self):
         """Leak suspects across all loaded snapshots, in the order they were opened."""
@@ -549,7 +704,7 @@ class StatisticsScreen(Screen):
         lines += ["", f"{'Total':<22}{human_size(s.total):>10}  ({s.total:,} bytes)",
                   f"V8 heap {human_size(s.v8heap)}, native {human_size(s.native)}"]
         yield Static("\n".join(lines), id="statistics")
-        yield Footer()
+        yield Footer(compact=True)
 
 
 class ContainmentScreen(Screen):
@@ -566,16 +721,17 @@ class ContainmentScreen(Screen):
         table = TreeTable(ContainmentModel(self.snap), id="containment")
         yield TableHeader(table)
         yield table
-        yield ObjectDetail(id="detail")
-        yield Footer()
+        self.detail = ObjectDetail(id="detail")
+        yield self.detail
+        yield Footer(compact=True)
 
     def on_mount(self):
         self.query_one(TreeTable).focus()
 
-    @on(TreeTable.Highlighted)
+    @on(TreeTable.Highlighted, "#containment")
     def moved(self, event):
-        if event.row.node is not None:
-            self.query_one(ObjectDetail).show_node(self.snap, event.row.node)
+        if event.row.node is not None and event.row is event.table.current:
+            self.detail.show_node(self.snap, event.row.node)
 
 
 # -- capture -------------------------------------------------------------------------------------------
@@ -589,8 +745,8 @@ class CaptureScreen(Screen):
         Binding("c", "capture", "Capture"),
         Binding("f", "force", "Force", show=False),
         Binding("o", "open", "Open"),
-        Binding("h", "hunt", "Leak hunt"),
-        Binding("s", "sample", "Sample start/stop"),
+        Binding("h", "hunt", "Hunt"),
+        Binding("s", "sample", "Sample"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -603,11 +759,15 @@ class CaptureScreen(Screen):
     def compose(self):
         yield Static("[b]Capture[/b]  Node.js processes on this host (loopback inspectors only)", id="title")
         yield DataTable(id="processes", cursor_type="row")
-        yield Label("", id="capture-status")
-        yield ProgressBar(total=1.0, show_eta=False, id="capture-bar")
+        # References, not queries, for what the workers report: a report can arrive after Esc.
+        self.status = Static("", id="capture-status")
+        self.bar = ProgressBar(total=1.0, show_eta=False, id="capture-bar")
+        self.taken = OptionList(id="captured")
+        yield self.status
+        yield self.bar
         yield Label("Snapshots taken in this session (o opens):")
-        yield OptionList(id="captured")
-        yield Footer()
+        yield self.taken
+        yield Footer(compact=True)
 
     def on_mount(self):
         table = self.query_one("#processes", DataTable)
@@ -627,7 +787,15 @@ class CaptureScreen(Screen):
             self._status("No Node.js processes found for this user. r refreshes.")
 
     def _status(self, text):
-        self.query_one("#capture-status", Label).update(text)
+        self.status.update(text)
+
+    def _selected_pid(self, doing):
+        """The pid under the cursor, or None after saying why `doing` cannot start."""
+        if not self.pids:
+            self.notify(f"no Node.js process to {doing}: start one, then r refreshes the list",
+                        severity="warning")
+            return None
+        return self.pids[self.query_one("#processes", DataTable).cursor_row]
 
     def action_force(self):
         self.force_next = True
@@ -635,11 +803,11 @@ class CaptureScreen(Screen):
 
     def action_capture(self):
         if self.capturing:
+            self.notify("a capture is running", severity="warning")
             return
-        table = self.query_one("#processes", DataTable)
-        if not self.pids:
+        pid = self._selected_pid("capture")
+        if pid is None:
             return
-        pid = self.pids[table.cursor_row]
         self.capturing = True
         self.capture(pid, self.force_next)
         self.force_next = False
@@ -673,21 +841,21 @@ class CaptureScreen(Screen):
 
     def _progress(self, text, frac):
         self._status(text)
-        bar = self.query_one("#capture-bar", ProgressBar)
         if frac is None:
-            bar.update(total=None)
+            self.bar.update(total=None)
         else:
-            bar.update(total=1.0, progress=frac)
+            self.bar.update(total=1.0, progress=frac)
 
     def _captured(self, path):
-        self.query_one("#captured", OptionList).add_option(path)
-        self.query_one("#capture-bar", ProgressBar).update(total=1.0, progress=1.0)
+        self.taken.add_option(path)
+        self.bar.update(total=1.0, progress=1.0)
         self._status(f"wrote {path} ({human_size(os.path.getsize(path))}); o opens it")
         self.app.captured.append(path)
 
     def action_open(self):
-        options = self.query_one("#captured", OptionList)
+        options = self.taken
         if options.option_count == 0:
+            self.notify("no snapshot taken yet: c captures the selected process", severity="warning")
             return
         index = options.highlighted if options.highlighted is not None else options.option_count - 1
         self.app.open_paths([str(options.get_option_at_index(index).prompt)])
@@ -697,9 +865,12 @@ class CaptureScreen(Screen):
             self.sampling.set()
             self._status("stopping the sampler\u2026")
             return
-        if not self.pids or self.capturing:
+        if self.capturing:
+            self.notify("a capture is running", severity="warning")
             return
-        pid = self.pids[self.query_one("#processes", DataTable).cursor_row]
+        pid = self._selected_pid("sample")
+        if pid is None:
+            return
         self.sampling = threading.Event()
         self._sample(pid, self.sampling)
 
@@ -721,9 +892,9 @@ class CaptureScreen(Screen):
             self.sampling = None
 
     def action_hunt(self):
-        if self.pids:
-            table = self.query_one("#processes", DataTable)
-            self.app.push_screen(HuntScreen(self.pids[table.cursor_row]))
+        pid = self._selected_pid("hunt leaks in")
+        if pid is not None:
+            self.app.push_screen(HuntScreen(pid))
 
     def action_back(self):
         if len(self.app.screen_stack) > 2:
@@ -735,20 +906,23 @@ class HuntScreen(Screen):
 
     One inspector session for all snapshots, so object ids stay comparable."""
 
-    AUTO_FOCUS = "#exercise"
+    # Plain keys: ctrl+a and ctrl+b are the prefixes of GNU screen and tmux, which never pass them on.
+    # So the command box is not focused at first (e opens it; Enter or Esc leaves it).
+    AUTO_FOCUS = "#suspects"
     BINDINGS = [
-        Binding("ctrl+b", "baseline", "Baseline", priority=True),
-        Binding("ctrl+n", "next", "Exercise+snapshot", priority=True),
-        Binding("ctrl+a", "analyse", "Analyse", priority=True),
-        Binding("ctrl+o", "open_suspect", "Open", priority=True),
+        Binding("b", "baseline", "Baseline"),
+        Binding("e", "edit_command", "Command"),
+        Binding("n", "next", "Next round"),
+        Binding("a", "analyse", "Analyse"),
+        Binding("o", "open_suspect", "Open", show=False),
         Binding("escape", "back", "Back"),
     ]
-    STEPS = ("[b]Leak hunt[/b] for process {pid}\n"
-             "1. Warm the service up, then [b]ctrl+b[/b] takes the baseline snapshot.\n"
-             "2. Type the command that exercises the suspect feature below (or exercise it yourself);\n"
-             "   [b]ctrl+n[/b] runs it, then takes the next snapshot. Do this twice or more.\n"
-             "3. [b]ctrl+a[/b] analyses: objects allocated after the baseline that survive every round.\n"
-             "   Enter expands a suspect's retaining path; [b]ctrl+o[/b] opens it in the Summary.")
+    STEPS = ("[b]Leak hunt[/b] in process {pid}\n"
+             "1. Warm the service up, then [b]b[/b] takes the baseline snapshot.\n"
+             "2. [b]e[/b]: type a command that exercises the suspect feature (or exercise it\n"
+             "   yourself); [b]n[/b] runs it, then takes the next snapshot. Twice or more.\n"
+             "3. [b]a[/b] analyses: what was allocated after the baseline and survives every\n"
+             "   round. Enter shows a suspect's path; [b]o[/b] opens it in the Summary.")
 
     def __init__(self, pid):
         super().__init__()
@@ -760,16 +934,20 @@ class HuntScreen(Screen):
 
     def compose(self):
         yield Static(self.STEPS.format(pid=self.pid), id="hunt-steps")
-        yield Input(placeholder="exercise command, e.g. curl -s localhost:3000/orders (optional)", id="exercise")
-        yield Label("", id="hunt-status")
-        yield ProgressBar(total=1.0, show_eta=False, id="hunt-bar")
-        table = TreeTable(None, id="suspects")
-        yield TableHeader(table)
-        yield table
-        yield Footer()
+        yield Input(placeholder="e: exercise command, e.g. curl -s localhost:3000/orders (optional)",
+                    id="exercise")
+        self.status = Static("", id="hunt-status")  # references: reports can arrive after Esc
+        self.bar = ProgressBar(total=1.0, show_eta=False, id="hunt-bar")
+        yield self.status
+        yield self.bar
+        self.suspects = TreeTable(None, id="suspects")
+        self.suspects_header = TableHeader(self.suspects)
+        yield self.suspects_header
+        yield self.suspects
+        yield Footer(compact=True)
 
     def _status(self, text):
-        self.query_one("#hunt-status", Label).update(text)
+        self.status.update(text)
 
     def action_baseline(self):
         if self.busy:
@@ -782,7 +960,7 @@ class HuntScreen(Screen):
         if self.busy:
             return
         if not self.paths:
-            self._status("take the baseline first (ctrl+b)")
+            self._status("take the baseline first (b)")
             return
         self.busy = True
         command = self.query_one("#exercise", Input).value.strip() or None
@@ -811,7 +989,7 @@ class HuntScreen(Screen):
             inspector.take_snapshot(self.session, path, progress=progress, force=True)
             self.paths.append(os.path.abspath(path))
             n = len(self.paths)
-            hint = "ctrl+n for another round" if n < 3 else "ctrl+n for another round, ctrl+a to analyse"
+            hint = "n for another round" if n < 3 else "n for another round, a to analyse"
             call(self._status, f"{n} snapshot{'s' if n > 1 else ''}: {os.path.basename(path)}; {hint}")
         except (inspector.InspectorError, OSError, subprocess.SubprocessError) as e:
             call(self._status, f"[b]error[/b]: {_esc(e)}")
@@ -819,7 +997,7 @@ class HuntScreen(Screen):
             self.busy = False
 
     def _progress(self, phase, frac):
-        bar = self.query_one("#hunt-bar", ProgressBar)
+        bar = self.bar
         bar.update(total=None) if frac is None else bar.update(total=1.0, progress=frac)
 
     def action_analyse(self):
@@ -845,28 +1023,50 @@ class HuntScreen(Screen):
             self.busy = False
 
     def _show(self, suspects):
-        table = self.query_one("#suspects", TreeTable)
+        table = self.suspects
         table.set_model(SuspectsModel(suspects))
-        self.query_one(TableHeader).refresh()
+        self.suspects_header.refresh()
         self._status(f"{len(suspects)} suspect{'s' if len(suspects) != 1 else ''}" if suspects else
                      "no leak suspects: nothing allocated after the baseline survived every round")
         table.focus()
 
     def action_open_suspect(self):
         row = self.query_one("#suspects", TreeTable).current
-        if row is None or self.final is None or row.kind != "class":
+        if self.final is None:
+            self._status("nothing to open yet: a analyses the snapshots taken")
+            return
+        if row is None or row.kind != "class":
             return
         path, snap = self.final
         if not any(s is snap for _p, s in self.app.loaded):
             self.app.loaded.append((path, snap))
-        screen = ExploreScreen(path, snap)
-        self.app.push_screen(screen)
-        screen.call_after_refresh(screen.reveal, row.payload.example)
+        _open_example(self.app, path, snap, row.payload)
+
+    def action_edit_command(self):
+        self.query_one("#exercise", Input).focus()
+
+    @on(Input.Submitted, "#exercise")
+    def command_done(self, event):
+        self.query_one("#suspects", TreeTable).focus()
 
     def action_back(self):
+        """Esc leaves the command box first, then the hunt."""
+        if self.focused is self.query_one("#exercise", Input):
+            self.query_one("#suspects", TreeTable).focus()
+            return
         if self.session is not None:
             self.session.close()
         self.app.pop_screen()
+
+
+def _open_example(app, path, snap, suspect):
+    """The Summary of the final snapshot, on one object that arrived (the detail describes it)."""
+    if suspect.example < 0:
+        app.notify("this suspect has no example object to open", severity="warning")
+        return
+    screen = ExploreScreen(path, snap)
+    app.push_screen(screen)
+    screen.call_after_refresh(screen.reveal, suspect.example)
 
 
 class SuspectsScreen(Screen):
@@ -887,16 +1087,14 @@ class SuspectsScreen(Screen):
         table = TreeTable(SuspectsModel(self.suspects), id="suspects")
         yield TableHeader(table)
         yield table
-        yield Footer()
+        yield Footer(compact=True)
 
     def action_open_suspect(self):
         row = self.query_one("#suspects", TreeTable).current
         if row is None or row.kind != "class":
             return
         path, snap = self.final
-        screen = ExploreScreen(path, snap)
-        self.app.push_screen(screen)
-        screen.call_after_refresh(screen.reveal, row.payload.example)
+        _open_example(self.app, path, snap, row.payload)
 
 
 class ProfileScreen(SortableTable, Screen):
@@ -917,7 +1115,7 @@ class ProfileScreen(SortableTable, Screen):
         table = TreeTable(self.model, id="profile")
         yield TableHeader(table, id="profile-header")
         yield table
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self):
         self._title()
@@ -941,25 +1139,39 @@ class ProfileScreen(SortableTable, Screen):
 
 
 class HelpScreen(ModalScreen):
+    """Every key, in a box that fits 80 columns and scrolls (\u2191 \u2193, PgUp PgDn) when it is taller."""
+
+    AUTO_FOCUS = "#help-scroll"
     BINDINGS = [Binding("escape", "app.pop_screen", "Close"), Binding("q", "app.pop_screen", "Close"),
                 Binding("question_mark", "app.pop_screen", "Close", show=False)]
 
-    TEXT = """[b]heaptui[/b]: DevTools' Memory panel in a terminal
+    TEXT = """[b]heaptui[/b]: DevTools' Memory panel in a terminal     (\u2191 \u2193 scroll, Esc closes)
 
-[b]Summary[/b] (classes)    Enter/\u2192 expand  \u2190 collapse  s sort by next column  r reverse
-                     / filter classes   g or @ go to an object id   [ ] back/forward
-                     b objects allocated between the previous snapshot and this one
-                     a objects allocated by a function (tracked snapshots)   0 all objects
-[b]Retainers[/b]            who holds the selected object; the shortest path from a root opens
-                     by itself. Weak edges and edges from the root are hidden; (cycle) marks loops
-[b]Views[/b]                c compare two snapshots   t statistics   o containment from the root
-                     p capture from a live Node process (h there: a guided leak hunt)
-                     l in a comparison: leak suspects across 3+ loaded snapshots
-                     ctrl+p command palette
-[b]Anywhere[/b]             tab moves between panes   ? or F1 this help   q quit
+[b]Summary[/b]    Enter or \u2192 expands (a class into its objects, an object into
+           its edges), \u2190 collapses
+           s sorts by the next column, r reverses (or click a title)
+           / filters classes; g or @ goes to an object @id
+           \\[ and ] go back and forward through the objects visited
+           b objects allocated between the previous snapshot and this one
+           a objects a function allocated (tracked snapshots)
+           0 all objects again
+[b]Retainers[/b]  who holds the selected object; the shortest path from a root
+           opens by itself. Weak edges and edges from the root are hidden;
+           (cycle) marks loops. Moving here follows a retainer (\\[ returns)
+[b]Panes[/b]      tab moves between them; d switches between the Retainers and
+           the object's detail (under 120 columns) or hides the detail
+[b]Views[/b]      c compares two snapshots   t statistics   o containment
+           p captures from a live Node process; h there hunts a leak:
+           b baseline, e command, n exercise + snapshot, a analyse, o open
+           l in a comparison: leak suspects across 3+ loaded snapshots
+           ctrl+p the command palette (@12345 goes to an object)
+[b]Leaving[/b]    Esc goes back; q quits; ctrl+c quits too, with exit status 130
+           as on an interrupt; ? or F1 shows this help
 
-Columns are DevTools' own numbers: Shallow Size after folding internal stores into their owner,
-Retained Size from the dominator tree, Distance from a global object (\u2212 for system objects)."""
+Columns are DevTools' own numbers: Shallow Size after folding internal
+stores into their owner, Retained Size from the dominator tree, Distance
+from a global object (\u2212 for system objects)."""
 
     def compose(self):
-        yield Static(self.TEXT, id="help")
+        with VerticalScroll(id="help-scroll"):
+            yield Static(self.TEXT, id="help")

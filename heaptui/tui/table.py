@@ -8,6 +8,7 @@ model's business (summary classes, comparison rows, edges, retainers).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from rich.segment import Segment
 from rich.style import Style
@@ -26,6 +27,34 @@ class Column:
     width: int  # 0: takes the remaining width
     align: str = ">"
     sort_key: str | None = None
+    min_width: int = 0  # narrow terminals: a fixed column may shrink to this; the flexible one not below it
+    short: str = ""  # the title when the column is narrower than `title`
+
+
+FLEX_MIN = 24  # the name column's default minimum: a class name and an @id stay readable at 80 columns
+
+
+@lru_cache(maxsize=64)
+def _widths(spec, total):
+    """Cell widths for columns given as (width, min_width) pairs, one separator after each cell.
+
+    The flexible column (width 0) takes what the fixed ones leave; when that is under its minimum,
+    fixed columns with a min_width give up cells, the one furthest above its minimum first, so the
+    names stay readable on an 80-column terminal and wider terminals give the names the spare room."""
+    widths = [w for w, _m in spec]
+    flex = [i for i, (w, _m) in enumerate(spec) if w == 0]
+    need = (spec[flex[0]][1] or FLEX_MIN) if flex else 0
+    missing = need - (total - sum(widths) - len(spec))
+    while missing > 0:
+        slack = [widths[i] - m if w and m else 0 for i, (w, m) in enumerate(spec)]
+        i = max(range(len(spec)), key=slack.__getitem__)
+        if slack[i] <= 0:
+            break
+        widths[i] -= 1
+        missing -= 1
+    for i in flex:
+        widths[i] = max(10, total - sum(widths) - len(spec))
+    return tuple(widths)
 
 
 @dataclass
@@ -90,10 +119,11 @@ class TableHeader(Widget):
         segments = []
         style = self.rich_style + Style(bold=True)
         for col, w in zip(model.columns, widths):
-            title = col.title
+            arrow = ""
             if col.sort_key and col.sort_key == model.sort_key:
-                title += " \u25bc" if model.descending else " \u25b2"
-            segments.append(Segment(_fit(title, w, col.align) + " ", style))
+                arrow = " \u25bc" if model.descending else " \u25b2"
+            title = col.title if len(col.title + arrow) <= w or not col.short else col.short
+            segments.append(Segment(_fit(title + arrow, w, col.align) + " ", style))
         return Strip(segments).crop(0, self.size.width)
 
     def on_click(self, event):
@@ -133,7 +163,7 @@ class TreeTable(ScrollView, can_focus=True):
     COMPONENT_CLASSES = {"tree-table--cursor", "tree-table--dim", "tree-table--new",
                          "tree-table--deleted", "tree-table--more"}
     DEFAULT_CSS = """
-    TreeTable { height: 1fr; }
+    TreeTable { height: 1fr; overflow-x: hidden; }
     TreeTable > .tree-table--cursor { background: $accent 40%; text-style: bold; }
     TreeTable:focus > .tree-table--cursor { background: $accent; color: $text; }
     TreeTable > .tree-table--dim { color: $text-muted; }
@@ -145,10 +175,14 @@ class TreeTable(ScrollView, can_focus=True):
     cursor = reactive(0, repaint=False)
 
     class Highlighted(Message):
-        def __init__(self, table, row):
+        """The cursor is on `row`. `reloaded`: because the rows were rebuilt (a new model, a sort,
+        a filter), not because anyone moved it."""
+
+        def __init__(self, table, row, reloaded=False):
             super().__init__()
             self.table = table
             self.row = row
+            self.reloaded = reloaded
 
         @property
         def control(self):
@@ -170,8 +204,10 @@ class TreeTable(ScrollView, can_focus=True):
         """Rebuild from the model's roots (after a sort or filter), collapsing everything."""
         self.table_rows = list(self.model.roots()) if self.model is not None else []
         self._resize()
-        self.cursor = min(self.cursor, len(self.table_rows) - 1) if keep_cursor and self.table_rows else 0
-        self._announce()
+        cursor = min(self.cursor, len(self.table_rows) - 1) if keep_cursor and self.table_rows else 0
+        self.set_reactive(TreeTable.cursor, cursor)  # no watcher: announced once below, as a reload
+        self.scroll_to_region_visible(cursor)
+        self._announce(reloaded=True)
         self.refresh()
 
     def _resize(self):
@@ -221,9 +257,7 @@ class TreeTable(ScrollView, can_focus=True):
 
     def column_widths(self, total):
         cols = self.model.columns if self.model is not None else []
-        fixed = sum(c.width for c in cols if c.width) + len(cols)
-        flex = max(10, total - fixed)
-        return [c.width or flex for c in cols]
+        return _widths(tuple((c.width, c.min_width) for c in cols), total)
 
     def render_line(self, y):
         scroll_x, scroll_y = self.scroll_offset
@@ -272,10 +306,10 @@ class TreeTable(ScrollView, can_focus=True):
         elif index >= top + height:
             self.scroll_to(y=index - height + 1, animate=False)
 
-    def _announce(self):
+    def _announce(self, reloaded=False):
         row = self.current
         if row is not None:
-            self.post_message(self.Highlighted(self, row))
+            self.post_message(self.Highlighted(self, row, reloaded))
 
     def action_cursor(self, delta):
         if self.table_rows:
