@@ -57,14 +57,19 @@ class LiveHunt:
         return [path for _label, path, _snap in self.taken]
 
     def run_command(self, command, what, timeout=600.0):
-        """Runs a shell command (warm-up, exercise) and waits for it; HuntError if it fails."""
+        """Runs a shell command (warm-up, exercise) and waits for it; HuntError if it fails. Its
+        output is kept from the terminal (a UI's screen, a --json stdout); its last words go into
+        the error when it fails."""
         self.say(f"{what}: {command}")
         try:
-            done = subprocess.run(command, shell=True, timeout=timeout, stdin=subprocess.DEVNULL)
+            done = subprocess.run(command, shell=True, timeout=timeout, stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         except subprocess.TimeoutExpired:
             raise HuntError(f"the {what} command did not finish within {timeout:g} s") from None
         if done.returncode != 0:
-            raise HuntError(f"the {what} command failed with exit status {done.returncode}")
+            last = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+            raise HuntError(f"the {what} command failed with exit status {done.returncode}"
+                            + (f": {last[0][:200]}" if last[0] else ""))
 
     def baseline(self):
         if self.taken:

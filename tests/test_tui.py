@@ -211,7 +211,7 @@ async def test_capture_pane_with_a_live_process(tmp_path, monkeypatch):
             screen.query_one("#processes").move_cursor(row=screen.pids.index(node.pid))
             await pilot.press("c")
             await wait_for(pilot, lambda: app.captured, timeout=60)
-            path = app.captured[0]
+            _pid, path = app.captured[0]
             assert re.match(rf".*/Heap\.\d{{8}}\.\d{{6}}\.{node.pid}\.0\.001\.heapsnapshot$", path)
             await pilot.press("o")
             await wait_for(pilot, lambda: isinstance(app.screen, ExploreScreen))

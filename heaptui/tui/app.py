@@ -65,7 +65,8 @@ class HeapApp(App):
         super().__init__()
         self.initial_paths = list(paths)
         self.loaded = []  # (path, Snapshot), in the order opened
-        self.captured = []
+        self.captured = []  # (pid, path) of the snapshots taken in the capture pane
+        self.sessions = {}  # pid -> its inspector session, kept while the app runs (see session_for)
         self.failure = None  # why the files given could not be opened, when the app ends for it
         if ansi:
             self.theme = "ansi-dark"  # Textual's theme that keeps the terminal's own 16 colours
@@ -127,14 +128,41 @@ class HeapApp(App):
         if len(loaded) >= 2:
             self.notify("Two snapshots loaded: c compares them", timeout=6)
 
+    def session_for(self, pid):
+        """The inspector session to process pid, opened once and kept, as DevTools keeps its own
+        while attached: V8 renumbers objects when a session closes, so snapshots taken through one
+        session compare, and snapshots from two sessions never do. Called from worker threads."""
+        from .. import inspector
+        session = self.sessions.get(pid)
+        if session is None:
+            session = self.sessions[pid] = inspector.connect(pid=pid)
+        return session
+
+    def drop_session(self, pid):
+        """Forgets a session that failed (the process went away or stopped answering)."""
+        session = self.sessions.pop(pid, None)
+        if session is not None:
+            session.close()
+
+    def on_unmount(self):
+        for pid in list(self.sessions):
+            self.drop_session(pid)
+
     def action_compare(self):
         if len(self.loaded) < 2:
             self.notify("Comparison needs two snapshots of one process: open two files "
-                        "(heaptui A B) or capture twice", severity="warning")
+                        "(heaptui A B) or capture twice in the capture pane", severity="warning")
             return
         current = len(self.loaded) - 1
         if isinstance(self.screen, ExploreScreen):
             current = next(i for i, (p, s) in enumerate(self.loaded) if s is self.screen.snap)
+        base = current - 1 if current > 0 else 1
+        from ..snapshot.idspace import DifferentSessions, require_same_session
+        try:
+            require_same_session(self.loaded[base][1], self.loaded[current][1])
+        except DifferentSessions as e:
+            self.notify(str(e), severity="error", timeout=15)
+            return
         self.push_screen(CompareScreen(self.loaded, current))
 
     def action_help(self):

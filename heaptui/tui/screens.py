@@ -546,6 +546,12 @@ class ExploreScreen(ObjectPanes, SortableTable, Screen):
         step = getattr(self, "_between_step", 0) % len(earlier)
         self._between_step = step + 1
         path, base = earlier[-1 - step]
+        from ..snapshot.idspace import DifferentSessions, require_same_session
+        try:
+            require_same_session(base, self.snap)
+        except DifferentSessions as e:
+            self.notify(str(e), severity="error", timeout=15)
+            return
         low, high = max_js_id(base), max_js_id(self.snap)
         ids = self.snap.heap.node_id.astype("int64")
         self._apply_filter((ids > low) & (ids <= high),
@@ -635,19 +641,29 @@ class CompareScreen(ObjectPanes, SortableTable, Screen):
         yield Footer(compact=True)
 
     def on_mount(self):
-        self.recompute()
+        if not self.recompute():
+            self.app.pop_screen()
+            return
         self.query_one("#diff", TreeTable).focus()
 
     def recompute(self):
+        """The comparison with the current base; False (and a notice) when the two snapshots do not
+        share object ids."""
+        from ..snapshot.idspace import DifferentSessions
         base_path, base = self.loaded[self.base_index]
         cur_path, cur = self.loaded[self.current_index]
-        self.diff = SnapshotDiff(base, cur)
+        try:
+            self.diff = SnapshotDiff(base, cur)
+        except DifferentSessions as e:
+            self.notify(str(e), severity="error", timeout=15)
+            return False
         self.model = ComparisonModel(self.diff)
         self.query_one("#title", Static).update(
             f"[b]Comparison[/b]  base {_esc(os.path.basename(base_path))} \u2192 current "
             f"{_esc(os.path.basename(cur_path))}   ({len(self.diff.rows)} classes changed; b: other base)")
         self.query_one("#diff", TreeTable).set_model(self.model)
         self.query_one("#diff-header", TableHeader).refresh()
+        return True
 
     @on(TreeTable.Highlighted, "#diff")
     def moved(self, event):
@@ -670,15 +686,22 @@ class CompareScreen(ObjectPanes, SortableTable, Screen):
                         "this comparison has two", severity="warning")
             return
         from ..snapshot.hunt import find_suspects
-        suspects = find_suspects([snap for _p, snap in self.loaded])
+        from ..snapshot.idspace import DifferentSessions
+        try:
+            suspects = find_suspects([snap for _p, snap in self.loaded])
+        except DifferentSessions as e:
+            self.notify(str(e), severity="error", timeout=15)
+            return
         screen = SuspectsScreen(self.loaded[-1], suspects)
         self.app.push_screen(screen)
 
     def action_base(self):
         others = [i for i in range(len(self.loaded)) if i != self.current_index]
         if len(others) > 1:
+            previous = self.base_index
             self.base_index = others[(others.index(self.base_index) + 1) % len(others)]
-            self.recompute()
+            if not self.recompute():
+                self.base_index = previous
 
 
 
@@ -818,23 +841,24 @@ class CaptureScreen(Screen):
         call = self.app.call_from_thread
         try:
             call(self._status, f"connecting to process {pid}\u2026")
-            with inspector.connect(pid=pid) as session:
-                check = inspector.preflight(session)
-                if check.verdict == "refuse" and not force:
-                    call(self._status, "[b]refused[/b]: " + check.message() +
-                         " (it could exhaust the host's memory; f captures anyway)")
-                    return
-                warning = ("[b]warning[/b]: " + check.message() + "\n") if check.verdict != "ok" else ""
-                out = inspector.default_snapshot_name(pid)
+            session = self.app.session_for(pid)  # one session per process: its snapshots compare
+            check = inspector.preflight(session)
+            if check.verdict == "refuse" and not force:
+                call(self._status, "[b]refused[/b]: " + check.message() +
+                     " (it could exhaust the host's memory; f captures anyway)")
+                return
+            warning = ("[b]warning[/b]: " + check.message() + "\n") if check.verdict != "ok" else ""
+            out = inspector.default_snapshot_name(pid)
 
-                def progress(phase, done, total):
-                    frac = done / total if total else 0.0
-                    text = f"{phase}: {human_size(done)} written" if phase == "writing" else f"{phase}"
-                    call(self._progress, warning + text, frac if phase != "writing" else None)
+            def progress(phase, done, total):
+                frac = done / total if total else 0.0
+                text = f"{phase}: {human_size(done)} written" if phase == "writing" else f"{phase}"
+                call(self._progress, warning + text, frac if phase != "writing" else None)
 
-                inspector.take_snapshot(session, out, progress=progress, force=True)
-            call(self._captured, os.path.abspath(out))
+            inspector.take_snapshot(session, out, progress=progress, force=True)
+            call(self._captured, pid, os.path.abspath(out))
         except inspector.InspectorError as e:
+            self.app.drop_session(pid)
             call(self._status, f"[b]error[/b]: {_esc(e)}")
         finally:
             self.capturing = False
@@ -846,19 +870,28 @@ class CaptureScreen(Screen):
         else:
             self.bar.update(total=1.0, progress=frac)
 
-    def _captured(self, path):
+    def _captured(self, pid, path):
         self.taken.add_option(path)
         self.bar.update(total=1.0, progress=1.0)
-        self._status(f"wrote {path} ({human_size(os.path.getsize(path))}); o opens it")
-        self.app.captured.append(path)
+        self.app.captured.append((pid, path))
+        earlier = sum(1 for p, _path in self.app.captured if p == pid) - 1
+        more = f"; o opens it with the {earlier} before it (c then compares)" if earlier else "; o opens it"
+        self._status(f"wrote {path} ({human_size(os.path.getsize(path))}){more}")
 
     def action_open(self):
+        """Opens the highlighted snapshot, and the ones taken before it from the same process in
+        this session, so that the Summary can compare them (c) or filter between them (b)."""
         options = self.taken
         if options.option_count == 0:
             self.notify("no snapshot taken yet: c captures the selected process", severity="warning")
             return
         index = options.highlighted if options.highlighted is not None else options.option_count - 1
-        self.app.open_paths([str(options.get_option_at_index(index).prompt)])
+        chosen = str(options.get_option_at_index(index).prompt)
+        pid = next((p for p, path in self.app.captured if path == chosen), None)
+        loaded = {path for path, _snap in self.app.loaded}
+        series = [path for p, path in self.app.captured if p == pid and path not in loaded]
+        series = series[:series.index(chosen) + 1] if chosen in series else [chosen]
+        self.app.open_paths(series)
 
     def action_sample(self):
         if self.sampling is not None:
@@ -882,11 +915,14 @@ class CaptureScreen(Screen):
         try:
             call(self._status, f"sampling allocations in process {pid}; s stops")
             out = inspector.default_snapshot_name(pid).replace(".heapsnapshot", ".heapprofile")
-            with inspector.connect(pid=pid) as session:
-                inspector.sample_heap(session, out, stop=stop.is_set)
+            # The capture session: another one, closed after sampling, would renumber the objects.
+            inspector.sample_heap(self.app.session_for(pid), out, stop=stop.is_set)
             call(self._status, f"wrote {out}")
             call(self.app.push_screen, ProfileScreen(os.path.abspath(out), load_profile(out)))
-        except (inspector.InspectorError, ProfileError) as e:
+        except inspector.InspectorError as e:
+            self.app.drop_session(pid)
+            call(self._status, f"[b]error[/b]: {_esc(e)}")
+        except ProfileError as e:
             call(self._status, f"[b]error[/b]: {_esc(e)}")
         finally:
             self.sampling = None
@@ -921,16 +957,19 @@ class HuntScreen(Screen):
              "1. Warm the service up, then [b]b[/b] takes the baseline snapshot.\n"
              "2. [b]e[/b]: type a command that exercises the suspect feature (or exercise it\n"
              "   yourself); [b]n[/b] runs it, then takes the next snapshot. Twice or more.\n"
-             "3. [b]a[/b] analyses: what was allocated after the baseline and survives every\n"
-             "   round. Enter shows a suspect's path; [b]o[/b] opens it in the Summary.")
+             "3. [b]a[/b] analyses: the holders under which memory arrived in every round\n"
+             "   and stayed. Enter shows a suspect; [b]o[/b] opens what arrived in the Summary.")
 
     def __init__(self, pid):
         super().__init__()
         self.pid = pid
-        self.session = None
-        self.paths = []
+        self.hunt = None  # the hunting workflow (heaptui/hunting.py), from the baseline on
         self.busy = False
         self.final = None
+
+    @property
+    def paths(self):
+        return self.hunt.paths if self.hunt is not None else []
 
     def compose(self):
         yield Static(self.STEPS.format(pid=self.pid), id="hunt-steps")
@@ -952,9 +991,8 @@ class HuntScreen(Screen):
     def action_baseline(self):
         if self.busy:
             return
-        self.paths = []
         self.busy = True
-        self._round(None, "baseline")
+        self._round(None, baseline=True)
 
     def action_next(self):
         if self.busy:
@@ -963,35 +1001,35 @@ class HuntScreen(Screen):
             self._status("take the baseline first (b)")
             return
         self.busy = True
-        command = self.query_one("#exercise", Input).value.strip() or None
-        self._round(command, f"round{len(self.paths)}")
+        self._round(self.query_one("#exercise", Input).value.strip() or None)
 
     @work(thread=True, exclusive=True, group="hunt", exit_on_error=False)
-    def _round(self, command, label):
-        import subprocess
-        from .. import inspector
+    def _round(self, command, baseline=False):
+        """A step of the hunt, through the same workflow as `heaptui hunt` (same preflight, same
+        directory rule, ids checked after each snapshot), in the capture pane's session."""
+        from .. import hunting, inspector
         call = self.app.call_from_thread
+
+        def progress(phase, d, total):
+            call(self._progress, phase, d / total if total else None)
         try:
-            if self.session is None:
+            if baseline or self.hunt is None:
                 call(self._status, f"connecting to process {self.pid}\u2026")
-                self.session = inspector.connect(pid=self.pid)
-            if command:
-                call(self._status, f"running: {_esc(command)}")
-                done = subprocess.run(command, shell=True, capture_output=True, timeout=600)
-                if done.returncode != 0:
-                    call(self._status, f"[b]the exercise command failed[/b] (exit status {done.returncode})")
-                    return
-            path = inspector.default_snapshot_name(self.pid).replace("Heap.", f"Hunt.{label}.")
-
-            def progress(phase, d, total):
-                call(self._progress, phase, d / total if total else None)
-
-            inspector.take_snapshot(self.session, path, progress=progress, force=True)
-            self.paths.append(os.path.abspath(path))
+                self.hunt = hunting.LiveHunt(self.app.session_for(self.pid), self.pid, progress=progress,
+                                             say=lambda m: call(self._status, _esc(m)))
+                self.hunt.baseline()
+            else:
+                if command:
+                    self.hunt.run_command(command, "exercise")
+                self.hunt.snapshot()
             n = len(self.paths)
             hint = "n for another round" if n < 3 else "n for another round, a to analyse"
-            call(self._status, f"{n} snapshot{'s' if n > 1 else ''}: {os.path.basename(path)}; {hint}")
-        except (inspector.InspectorError, OSError, subprocess.SubprocessError) as e:
+            call(self._status, f"{n} snapshot{'s' if n > 1 else ''} in {_esc(self.hunt.out_dir)}; {hint}")
+        except inspector.InspectorError as e:
+            if not isinstance(e, inspector.TooRisky):
+                self.app.drop_session(self.pid)
+            call(self._status, f"[b]error[/b]: {_esc(e)}")
+        except (hunting.HuntError, SnapshotError, OSError) as e:
             call(self._status, f"[b]error[/b]: {_esc(e)}")
         finally:
             self.busy = False
@@ -1005,19 +1043,19 @@ class HuntScreen(Screen):
             self._status("analysing needs a baseline and two snapshots after it")
             return
         self.busy = True
-        self._analyse(list(self.paths))
+        self._analyse()
 
     @work(thread=True, exclusive=True, group="hunt", exit_on_error=False)
-    def _analyse(self, paths):
-        from ..snapshot.hunt import find_suspects
+    def _analyse(self):
+        from .. import hunting
         call = self.app.call_from_thread
         try:
-            call(self._status, "indexing the snapshots\u2026")
-            snaps = [open_snapshot(p) for p in paths]
-            suspects = find_suspects(snaps)
-            self.final = (paths[-1], snaps[-1])
+            call(self._status, "looking for holders that keep growing\u2026")
+            suspects = self.hunt.suspects()
+            _label, path, snap = self.hunt.taken[-1]
+            self.final = (path, snap)
             call(self._show, suspects)
-        except (SnapshotError, ValueError) as e:
+        except (hunting.HuntError, SnapshotError, ValueError) as e:
             call(self._status, f"[b]error[/b]: {_esc(e)}")
         finally:
             self.busy = False
@@ -1027,7 +1065,7 @@ class HuntScreen(Screen):
         table.set_model(SuspectsModel(suspects))
         self.suspects_header.refresh()
         self._status(f"{len(suspects)} suspect{'s' if len(suspects) != 1 else ''}" if suspects else
-                     "no leak suspects: nothing allocated after the baseline survived every round")
+                     "no leak suspects: nothing kept arriving under a holder in every round")
         table.focus()
 
     def action_open_suspect(self):
@@ -1054,9 +1092,7 @@ class HuntScreen(Screen):
         if self.focused is self.query_one("#exercise", Input):
             self.query_one("#suspects", TreeTable).focus()
             return
-        if self.session is not None:
-            self.session.close()
-        self.app.pop_screen()
+        self.app.pop_screen()  # the session stays with the app: later captures still compare
 
 
 def _open_example(app, path, snap, suspect):
@@ -1081,8 +1117,8 @@ class SuspectsScreen(Screen):
 
     def compose(self):
         n = len(self.suspects)
-        yield Static(f"[b]Leak suspects[/b]: {n} class{'es' if n != 1 else ''} allocated after the first "
-                     "snapshot and alive in every later one (Enter: path, o: open)" if n else
+        yield Static(f"[b]Leak suspects[/b]: {n} holder{'s' if n != 1 else ''} under which memory arrived "
+                     "in every round and stayed (Enter: details, o: open)" if n else
                      "[b]No leak suspects[/b] in the loaded snapshots", id="title")
         table = TreeTable(SuspectsModel(self.suspects), id="suspects")
         yield TableHeader(table)
