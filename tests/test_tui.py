@@ -12,25 +12,15 @@ from heaptui.tui.app import HeapApp
 from heaptui.tui.screens import (CaptureScreen, CompareScreen, ContainmentScreen, ExploreScreen,
                                  HelpScreen, StatisticsScreen)
 from heaptui.tui.table import TreeTable
+from pilot import open_demo, wait_for
 
 
-async def wait_for(pilot, predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        await pilot.pause(0.05)
-        if predicate():
-            return
-    raise AssertionError("timed out waiting for the app")
 
 
 def summary(app):
     return app.screen.query_one("#summary", TreeTable)
 
 
-async def open_demo(pilot, app):
-    await wait_for(pilot, lambda: isinstance(app.screen, ExploreScreen))
-    await pilot.pause()
-    return app.screen
 
 
 @pytest.fixture

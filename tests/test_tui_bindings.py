@@ -4,7 +4,6 @@ process find none (the process list is empty and connecting fails at once): they
 that quit are pressed last, each in an app of its own."""
 import json
 import threading
-import time
 
 import pytest
 from textual.binding import Binding
@@ -18,18 +17,12 @@ from heaptui.tui.app import HeapApp
 from heaptui.tui.screens import (CaptureScreen, CompareScreen, ContainmentScreen, ExploreScreen,
                                  HelpScreen, HuntScreen, LoadingScreen, ProfileScreen, StatisticsScreen,
                                  SuspectsScreen)
+from pilot import wait_for
 
 QUIT_KEYS = {"q": 0, "ctrl+q": 0, "ctrl+c": 130}  # the app's quitting keys and their exit statuses
 NOT_PRESSED = {"super+c"}  # Textual's copy on macOS: not a key a terminal sends
 
 
-async def wait_for(pilot, predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("timed out waiting for the app")
 
 
 async def settle(pilot, app, but=None):

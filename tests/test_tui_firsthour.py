@@ -4,7 +4,6 @@ statuses, and a race when a snapshot opens from the capture pane. Driven with Pi
 on state, waits are on conditions."""
 import inspect
 import threading
-import time
 
 import pytest
 from textual.binding import Binding
@@ -18,21 +17,11 @@ from heaptui.tui.app import HeapApp
 from heaptui.tui.screens import (CaptureScreen, CompareScreen, ExploreScreen, HelpScreen, HuntScreen,
                                  ObjectDetail)
 from heaptui.tui.table import TreeTable
+from pilot import open_demo, wait_for
 
 
-async def wait_for(pilot, predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError("timed out waiting for the app")
 
 
-async def open_demo(pilot, app):
-    await wait_for(pilot, lambda: isinstance(app.screen, ExploreScreen))
-    await pilot.pause()
-    return app.screen
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ import numpy as np
 
 from .jit import kernel
 from .kernels import NO_EDGE
+from .query import _source_of
 
 # Node types whose new instances are the engine's own bookkeeping, not data a program keeps.
 ENGINE_TYPES = {"code", "object shape", "synthetic", "hidden"}
@@ -173,15 +174,8 @@ def _find_holders(tops, idom, bfs_edge, first_edge, nameable, root):
             e = bfs_edge[cur]
             if e == 0xFFFFFFFF:
                 break
-            lo, hi = 0, first_edge.shape[0] - 1
-            while hi - lo > 1:
-                mid = (lo + hi) // 2
-                if first_edge[mid] <= e:
-                    lo = mid
-                else:
-                    hi = mid
             child = cur
-            cur = lo
+            cur = _source_of(first_edge, e)
             if nameable[cur]:
                 holders[i] = cur
                 children[i] = child

@@ -20,7 +20,8 @@ import tempfile
 from . import jit
 
 PARTS = ("0", "1")  # halves of the declared signatures, for two processes
-_SOURCES = ("_bytes.py", "kernels.py", "query.py", "diff.py", "idspace.py", "jit.py", "warmup.py")
+_SOURCES = ("_bytes.py", "kernels.py", "query.py", "diff.py", "idspace.py", "hunt.py", "jit.py",
+            "warmup.py")
 
 
 def _marker_path():
