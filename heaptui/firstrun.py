@@ -32,7 +32,7 @@ def compile_kernels(progress=None, cancelled=lambda: False):
     try:
         for part in warmup.PARTS:
             procs.append(subprocess.Popen(
-                [sys.executable, "-m", "heaptui.firstrun", part],
+                [sys.executable, "-m", "heaptui.firstrun", part], cwd=_TOP,
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
                 env=_child_env(), text=True))
         finished = _follow(procs, progress, cancelled)
@@ -48,11 +48,15 @@ def compile_kernels(progress=None, cancelled=lambda: False):
             p.stderr.close()
 
 
+# The directory holding this very heaptui package. The children run there and find it first: numba
+# keys its cache by the kernels' source paths, so a child that imported another copy (a checkout in
+# the current directory, say) would compile for the wrong one, and the parent all over again.
+_TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
 def _child_env():
-    # The children import this very heaptui, wherever it is installed or checked out.
     env = dict(os.environ)
-    top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (top, env.get("PYTHONPATH", "")) if p)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (_TOP, env.get("PYTHONPATH", "")) if p)
     return env
 
 

@@ -27,6 +27,7 @@ import numpy as np
 
 from .jit import kernel
 from .kernels import NO_EDGE
+from .idspace import _positions
 from .query import _source_of
 
 # Node types whose new instances are the engine's own bookkeeping, not data a program keeps.
@@ -63,6 +64,7 @@ class Suspect:
     source: str = ""  # file:line:column of the code involved, when the snapshot has locations
     example: int = -1  # one arriving object (ordinal in the final snapshot), to open in a UI
     user_code: bool = False  # the holder or the arrivals come from the program's own scripts
+    own_sizes: list = field(default_factory=list)  # a growing collection's own size per snapshot
 
     @property
     def name(self):
@@ -82,10 +84,14 @@ class Suspect:
 
     def sentence(self):
         from ..format import human_size  # formatting shared with the front ends; prints nothing
+        where = f" [{self.source}]" if self.source else ""
+        if self.own_sizes:
+            steps = " \u2192 ".join(human_size(x) for x in self.own_sizes)
+            return (f"{self.edge} keeps growing: its own size grew in every snapshot ({steps}) with no "
+                    f"new objects under it (values it stores inline, such as numbers){where}")
         kinds = ", ".join(f"{n:,} {name}" for name, n, _b in self.classes[:3])
         rounds = len(self.per_round)
         per = ", ".join(f"+{c:,} ({human_size(b)})" for c, b in self.per_round)
-        where = f" [{self.source}]" if self.source else ""
         return (f"{self.edge} keeps growing: {self.count:,} objects ({human_size(self.bytes)}) arrived "
                 f"there after the baseline and stayed, in each of {rounds} round{'s' if rounds != 1 else ''} "
                 f"({per}); mostly {kinds}; the holder now retains {human_size(self.holder_growth[-1])} "
@@ -96,7 +102,8 @@ class Suspect:
                 "count": self.count, "bytes": self.bytes,
                 "per_round": [{"count": c, "bytes": b} for c, b in self.per_round],
                 "classes": [{"name": n, "count": c, "bytes": b} for n, c, b in self.classes],
-                "holder_retained": self.holder_growth, "source": self.source,
+                "holder_retained": self.holder_growth, "own_sizes": self.own_sizes or None,
+                "source": self.source,
                 "example": self.example, "sentence": self.sentence()}
 
 
@@ -175,7 +182,7 @@ def _find_holders(tops, idom, bfs_edge, first_edge, nameable, root):
             if e == 0xFFFFFFFF:
                 break
             child = cur
-            cur = _source_of(first_edge, e)
+            cur = _source_of(first_edge, np.int64(e))
             if nameable[cur]:
                 holders[i] = cur
                 children[i] = child
@@ -204,6 +211,7 @@ def find_suspects(snapshots, limit=20, min_bytes=MIN_BYTES):
     for s in suspects:
         s.holder_growth = _holder_growth(snapshots, s.holder)
     suspects = [s for s in suspects if _grew(s.holder_growth)]
+    suspects += _growing_collections(snapshots, bounds[0], {s.holder.ordinal for s in suspects})
     suspects.sort(key=lambda s: (-min(s.growth, s.bytes), -s.bytes, s.edge))
     suspects = suspects[:limit]
     for s in suspects:
@@ -254,6 +262,47 @@ def _groups(snap, round_of, baseline, rounds, min_bytes):
     for g in np.nonzero(passing)[0].tolist():
         holder = int(ids[g])
         out.append((holder, survivors[order[starts[g]:starts[g + 1]]], children[holders == holder]))
+    return out
+
+
+COLLECTIONS = {"Array", "Map", "Set", "Object"}
+MIN_OWN_GROWTH = 256  # bytes a collection's own size must gain over the series
+
+
+def _growing_collections(snapshots, baseline, known):
+    """Collections that existed at the baseline and whose own (shallow) size grew in every
+    snapshot: memlab's unbound collections. This finds what arrives without new objects, such as
+    numbers an array keeps unboxed in its backing store (DevTools counts the store in the array's
+    shallow size). [Suspect], holders already suspected left out."""
+    final = snapshots[-1]
+    h = final.heap
+    generic = np.array([name in COLLECTIONS or name.startswith("{") for name in h.class_names], dtype=bool)
+    candidates = np.nonzero(_nameable_mask(final, baseline) & generic[h.class_id])[0]
+    if not candidates.size:
+        return []
+    ids = h.node_id[candidates]
+    order = np.argsort(ids)
+    wanted = np.ascontiguousarray(ids[order])
+    sizes = []
+    for snap in snapshots:
+        at = _positions(wanted, np.ascontiguousarray(snap.heap.node_id))
+        sizes.append(np.where(at >= 0, snap.heap.self_size[np.maximum(at, 0)].astype(np.int64), -1))
+    sizes = np.stack(sizes)  # snapshots x candidates (in id order)
+    steady = (sizes[0] >= 0) & (np.diff(sizes, axis=0) > 0).all(axis=0)
+    steady &= sizes[-1] - sizes[0] >= MIN_OWN_GROWTH
+    out = []
+    for k in np.nonzero(steady)[0].tolist():
+        v = int(candidates[order[k]])
+        if v in known:
+            continue
+        own = sizes[:, k].tolist()
+        info = _describe_holder(final, v)
+        source = next((loc for loc in (info.location, _owner_location(final, v)) if _user_script(loc)),
+                      info.location or _owner_location(final, v))
+        out.append(Suspect(holder=info, edge=_edge_name(final, v, ""), count=0, bytes=own[-1] - own[0],
+                           per_round=[(0, own[i] - own[i - 1]) for i in range(1, len(own) - 1)], classes=[],
+                           holder_growth=_holder_growth(snapshots, info), source=source, example=v,
+                           user_code=_user_script(source), own_sizes=own))
     return out
 
 

@@ -237,7 +237,7 @@ def _bfs_chain(bfs_edge, first_edge, root, v):
             grown = np.empty(2 * k, dtype=np.uint32)
             grown[:k] = sources
             sources = grown
-        cur = _source_of(first_edge, e)
+        cur = _source_of(first_edge, np.int64(e))
         edges[k] = e
         sources[k] = cur
         k += 1
