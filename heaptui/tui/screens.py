@@ -83,6 +83,10 @@ class LoadingScreen(Screen):
                 return
             done.append((path, snap))
             threading.Thread(target=snap.prepare, daemon=True).start()
+        # Every kernel's machine code, loaded from numba's cache now rather than on a first keystroke
+        # (the first comparison would wait for half a dozen of them).
+        from ..snapshot import jit
+        threading.Thread(target=jit.compile_declared, daemon=True).start()
         self.app.call_from_thread(self.on_done, done, None)
 
     def _compile_kernels(self):
