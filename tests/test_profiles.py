@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 
 from heaptui.profile import ProfileError, load_profile
@@ -88,58 +89,85 @@ class Tracked { constructor(i) { this.i = i; this.payload = 'tracked ' + i; } }
 globalThis.kept = [];
 function makeTracked(i) { return new Tracked(i); }
 function allocateLots() { const a = []; for (let i = 0; i < 2000; i++) a.push({v: i, w: [i]}); return a; }
+// V8's sampling profiler and allocation tracker record physical frames: a function the optimizer
+// inlines into its caller has no frame, and its allocations go to the caller ('(anonymous)' here).
+// When that happens depends on how long the process has run, so keep these two from being optimized.
+%NeverOptimizeFunction(makeTracked);
+%NeverOptimizeFunction(allocateLots);
 globalThis.churn = [];
+let ticks = 0;
 setInterval(() => {
   for (let i = 0; i < 20; i++) kept.push(makeTracked(i));
   churn.push(allocateLots()); if (churn.length > 50) churn.shift();
+  if (++ticks === 1) console.log('allocating ' + require('inspector').url());
 }, 10);
-console.log('ready');
 """
+ALLOCATE_LOTS_LINE = APP.splitlines().index(next(l for l in APP.splitlines()
+                                                  if l.startswith("function allocateLots"))) + 1
 
 
 @pytest.fixture
 def allocating_app(tmp_path):
+    """The inspector port of a node process that is running its allocating loop (it says so on
+    stdout once the loop has run). Killed when the test ends, whatever happened."""
     script = tmp_path / "app.js"
     script.write_text(APP)
-    err = open(tmp_path / "err.txt", "w+")
-    proc = subprocess.Popen(["node", "--inspect=127.0.0.1:0", str(script)], stdout=subprocess.PIPE,
-                            stderr=err, start_new_session=True)
-    try:
-        assert b"ready" in proc.stdout.readline()
-        port = None
-        for _ in range(50):
+    with open(tmp_path / "err.txt", "w+") as err:
+        proc = subprocess.Popen(["node", "--allow-natives-syntax", "--inspect=127.0.0.1:0", str(script)],
+                                stdout=subprocess.PIPE, stderr=err, start_new_session=True)
+        try:
+            line = proc.stdout.readline().decode()  # blocks until the loop ran (or node exited)
+            m = re.match(r"allocating ws://127\.0\.0\.1:(\d+)/", line)
             err.seek(0)
-            m = re.search(r"ws://127\.0\.0\.1:(\d+)/", err.read())
-            if m:
-                port = int(m.group(1))
-                break
-            time.sleep(0.1)
-        yield port
-    finally:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-        err.close()
+            assert m, f"the app did not start: {line!r} {err.read()}"
+            yield int(m.group(1))
+        finally:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def profile_with_samples(port, tmp_path, enough=200, attempts=5):
+    """A sampling profile of the app that holds at least `enough` samples. A starved target may
+    have run its loop only a few times in one window: profile again rather than assume it ran."""
+    for attempt in range(attempts):
+        out = tmp_path / f"run{attempt}"
+        r = run("profile", "--port", port, "--duration", "2", "--interval", "8192", "-o", out)
+        assert r.returncode == 0, r.stderr
+        path = tmp_path / f"run{attempt}.heapprofile"
+        if len(json.loads(path.read_text())["samples"]) >= enough:
+            return path
+    pytest.fail(f"{attempts} profiles of the allocating app, none with {enough} samples")
+
+
+def tracked_capture(port, tmp_path, duration, attempts=5):
+    """A --track-allocations capture during which the app allocated Tracked objects (those have a
+    recorded stack). As above: capture again if the target did not run in the tracking window."""
+    for attempt in range(attempts):
+        out = tmp_path / f"tracked{attempt}.heapsnapshot"
+        r = run("capture", "--port", port, "--track-allocations", "--duration", duration, "-o", out)
+        assert r.returncode == 0, r.stderr
+        snap = open_snapshot(out, use_cache=False)
+        h = snap.heap
+        tracked = [c for c, name in enumerate(h.class_names) if name == "Tracked"]
+        if (np.isin(h.class_id, tracked) & (h.node_trace != 0)).any():
+            return out, snap
+    pytest.fail(f"{attempts} tracked captures, none with a Tracked object allocated while tracking")
 
 
 def test_sampling_profile_puts_the_allocating_function_first(allocating_app, tmp_path):
-    out = tmp_path / "run"
-    r = run("profile", "--port", allocating_app, "--duration", "2", "--interval", "8192", "-o", out)
-    assert r.returncode == 0, r.stderr
-    r = run("allocations", str(out) + ".heapprofile", "--json")
+    path = profile_with_samples(allocating_app, tmp_path)
+    r = run("allocations", path, "--json")
     assert r.returncode == 0, r.stderr
     rows = json.loads(r.stdout)
     assert rows[0]["function"] == "allocateLots", rows[:3]
-    assert rows[0]["url"].endswith("app.js") and rows[0]["line"] == 5
+    assert rows[0]["url"].endswith("app.js") and rows[0]["line"] == ALLOCATE_LOTS_LINE
     assert rows[0]["self_size"] > 0 and rows[0]["total_size"] >= rows[0]["self_size"]
-    table = run("allocations", str(out) + ".heapprofile", "--top", "3")
+    table = run("allocations", path, "--top", "3")
     assert "allocateLots" in table.stdout.splitlines()[1]
 
 
 def test_tracked_capture_has_allocation_stacks(allocating_app, tmp_path):
-    out = tmp_path / "tracked.heapsnapshot"
-    r = run("capture", "--port", allocating_app, "--track-allocations", "--duration", "1.5", "-o", out)
-    assert r.returncode == 0, r.stderr
-    snap = open_snapshot(out, use_cache=False)
+    out, snap = tracked_capture(allocating_app, tmp_path, 1.5)
     traces = snap.allocation_traces()
     assert traces.available
     by_make = traces.allocated_by_mask("makeTracked")
@@ -167,26 +195,31 @@ def test_allocated_by_needs_stacks(tmp_path):
     assert r.returncode == 2 and "--track-allocations" in r.stderr
 
 
+async def wait_for(pilot, predicate, what, timeout=300.0):
+    """Lets the app run until predicate() holds; the timeout only bounds a hang."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await pilot.pause(0.05)
+
+
 async def test_tui_filters_summary_by_allocating_function(allocating_app, tmp_path):
     from heaptui.tui.app import HeapApp
     from heaptui.tui.screens import ExploreScreen
     from heaptui.tui.table import TreeTable
-    out = tmp_path / "tracked.heapsnapshot"
-    r = run("capture", "--port", allocating_app, "--track-allocations", "--duration", "1", "-o", out)
-    assert r.returncode == 0, r.stderr
+    out, _snap = tracked_capture(allocating_app, tmp_path, 1)
     app = HeapApp([str(out)])
     async with app.run_test(size=(120, 40)) as pilot:
-        deadline = time.monotonic() + 60
-        while not isinstance(app.screen, ExploreScreen) and time.monotonic() < deadline:
-            await pilot.pause(0.05)
-        await pilot.pause()
+        await wait_for(pilot, lambda: isinstance(app.screen, ExploreScreen), "the snapshot to open")
+        table = app.screen.query_one("#summary", TreeTable)
+        names = lambda: [row.payload.name for row in table.table_rows]
+        await wait_for(pilot, lambda: "global" in names(), "the summary")
         await pilot.press("a", *"makeTracked", "enter")
-        await pilot.pause()
-        names = {row.payload.name for row in app.screen.query_one("#summary", TreeTable).table_rows}
-        assert "Tracked" in names and "global" not in names
-        app.screen.query_one("#summary", TreeTable).select_index(
-            [row.payload.name for row in app.screen.query_one("#summary", TreeTable).table_rows].index("Tracked"))
+        await wait_for(pilot, lambda: "global" not in names(), "the allocated-by filter")
+        assert "Tracked" in names()
+        table.select_index(names().index("Tracked"))
         await pilot.press("enter", "down")
-        await pilot.pause()
-        detail = str(app.screen.query_one("#detail").render())
-        assert "allocated by" in detail and "makeTracked" in detail
+        detail = lambda: app.screen.query_one("#detail").text
+        await wait_for(pilot, lambda: "allocated by" in detail(), "the object's detail")
+        assert "makeTracked" in detail()

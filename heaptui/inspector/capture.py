@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 
 from .cdp import CDPSession
+from .discovery import process_alive
 from .errors import InspectorError, InspectorGone, InspectorTimeout, TooRisky
 
 MiB = 1 << 20
@@ -257,7 +258,7 @@ def snapshot_by_signal(pid, signal_name="SIGUSR2", timeout=600.0, progress=None)
     last_size, stable_since = -1, time.monotonic()
     while time.monotonic() < deadline:
         time.sleep(0.1)
-        alive = os.path.exists(f"/proc/{pid}")
+        alive = process_alive(pid)
         if found is None:
             new = sorted(_snapshots_in(cwd) - before)
             if new:

@@ -82,8 +82,15 @@ def first_target(host, port, timeout=2.0, allow_remote=False):
 
 
 def is_inspector(port, host="127.0.0.1", timeout=0.5):
+    return _inspector_verdict(port, host, timeout) is True
+
+
+def _inspector_verdict(port, host="127.0.0.1", timeout=0.5):
+    """True: a Node inspector answered; False: something else answered; None: no answer (yet)."""
     try:
         doc = http_json(host, port, "/json/version", timeout)
+    except (InspectorTimeout, InspectorGone):
+        return None
     except InspectorError:
         return False
     return isinstance(doc, dict) and str(doc.get("Browser", "")).startswith("node")
@@ -151,6 +158,17 @@ def _is_node(pid):
     return None
 
 
+def process_alive(pid):
+    """Whether process pid still runs: not gone, and not a zombie that its parent has yet to reap
+    (a dead child of the caller's keeps its /proc entry until then)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X", "x")
+
+
 def _loopback(address):
     return address.startswith("127.") or address in ("::1", "::ffff:127.0.0.1")
 
@@ -159,13 +177,21 @@ def _any_address(address):
     return address in ("0.0.0.0", "::")
 
 
-def inspector_port_of(pid, sockets=None):
-    """The loopback port the process's inspector listens on, or None."""
+def inspector_port_of(pid, sockets=None, not_inspectors=None):
+    """The loopback port the process's inspector listens on, or None. Every candidate is asked for
+    /json/version, a request the process's own HTTP servers see too: sockets that answered as
+    something else are added to the set `not_inspectors`, if given, and not asked again."""
     sockets = _listening_sockets() if sockets is None else sockets
-    mine = [sockets[i] for i in _socket_inodes(pid) if i in sockets]
+    skip = not_inspectors if not_inspectors is not None else set()
+    mine = [sockets[i] for i in _socket_inodes(pid) if i in sockets and sockets[i] not in skip]
     for address, port in sorted(mine, key=lambda ap: ap[1]):
-        if (_loopback(address) or _any_address(address)) and is_inspector(port):
+        if not (_loopback(address) or _any_address(address)):
+            continue
+        verdict = _inspector_verdict(port)
+        if verdict:
             return port
+        if verdict is False:
+            skip.add((address, port))
     return None
 
 
@@ -203,7 +229,8 @@ def attach(pid, timeout=10.0):
         if not os.path.exists(f"/proc/{pid}"):
             raise InspectorGone(f"no process with pid {pid}")
         raise InspectorError(f"process {pid} is not a Node.js process")
-    port = inspector_port_of(pid)
+    not_inspectors = set()  # the process's own servers: each is asked once, not every 0.1 s
+    port = inspector_port_of(pid, not_inspectors=not_inspectors)
     if port is not None:
         return port
     try:
@@ -216,9 +243,9 @@ def attach(pid, timeout=10.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         time.sleep(0.1)
-        if not os.path.exists(f"/proc/{pid}"):
+        if not process_alive(pid):
             raise InspectorGone(f"process {pid} exited")
-        port = inspector_port_of(pid)
+        port = inspector_port_of(pid, not_inspectors=not_inspectors)
         if port is not None:
             return port
     raise InspectorTimeout(
