@@ -211,7 +211,9 @@ async def test_tui_filters_summary_by_allocating_function(allocating_app, tmp_pa
     out, _snap = tracked_capture(allocating_app, tmp_path, 1)
     app = HeapApp([str(out)])
     async with app.run_test(size=(120, 40)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, ExploreScreen), "the snapshot to open")
+        # The screen is current as soon as it is pushed, and composed a little later.
+        await wait_for(pilot, lambda: isinstance(app.screen, ExploreScreen) and app.screen.query("#summary"),
+                       "the snapshot to open")
         table = app.screen.query_one("#summary", TreeTable)
         names = lambda: [row.payload.name for row in table.table_rows]
         await wait_for(pilot, lambda: "global" in names(), "the summary")

@@ -12,7 +12,7 @@ from heaptui.tui.app import HeapApp
 from heaptui.tui.screens import (CaptureScreen, CompareScreen, ContainmentScreen, ExploreScreen,
                                  HelpScreen, StatisticsScreen)
 from heaptui.tui.table import TreeTable
-from pilot import open_demo, wait_for
+from pilot import exploring, open_demo, wait_for
 
 
 
@@ -204,7 +204,7 @@ async def test_capture_pane_with_a_live_process(tmp_path, monkeypatch):
             _pid, path = app.captured[0]
             assert re.match(rf".*/Heap\.\d{{8}}\.\d{{6}}\.{node.pid}\.0\.001\.heapsnapshot$", path)
             await pilot.press("o")
-            await wait_for(pilot, lambda: isinstance(app.screen, ExploreScreen))
+            await wait_for(pilot, lambda: exploring(app))
             names = {r.payload.name: r.payload.count for r in summary(app).table_rows}
             assert names["CaptureMarker"] == 777
     finally:
@@ -272,7 +272,7 @@ async def test_guided_leak_hunt(tmp_path, monkeypatch):
             assert "RequestContext" in texts
             table.select_index(found)
             await pilot.press("o")
-            await wait_for(pilot, lambda: isinstance(app.screen, ExploreScreen))
+            await wait_for(pilot, lambda: exploring(app))
             explore = app.screen
             example = suspects[found].example
             await wait_for(pilot, lambda: explore.summary.current is not None
@@ -307,7 +307,7 @@ async def test_suspects_offered_after_comparing_three_snapshots(tmp_path):
         top = rows[0].payload  # what arrived after the first snapshot and stayed, by holder
         assert top.edge == "global.kept" and ("Leaky", 500) in [(name, n) for name, n, _b in top.classes]
         await pilot.press("o")  # the Summary of the last snapshot, on one object that arrived
-        await wait_for(pilot, lambda: isinstance(app.screen, ExploreScreen))
+        await wait_for(pilot, lambda: exploring(app))
         explore = app.screen
         await wait_for(pilot, lambda: explore.summary.current is not None
                        and explore.summary.current.node == top.example)

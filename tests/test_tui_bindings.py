@@ -17,7 +17,7 @@ from heaptui.tui.app import HeapApp
 from heaptui.tui.screens import (CaptureScreen, CompareScreen, ContainmentScreen, ExploreScreen,
                                  HelpScreen, HuntScreen, LoadingScreen, ProfileScreen, StatisticsScreen,
                                  SuspectsScreen)
-from pilot import wait_for
+from pilot import exploring, wait_for
 
 QUIT_KEYS = {"q": 0, "ctrl+q": 0, "ctrl+c": 130}  # the app's quitting keys and their exit statuses
 NOT_PRESSED = {"super+c"}  # Textual's copy on macOS: not a key a terminal sends
@@ -126,7 +126,7 @@ async def leave_text_boxes(pilot, app, but=None):
 async def test_every_key_of_a_screen(name, no_live_process, profile_path):
     app = HeapApp(demo_paths())
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, ExploreScreen))
+        await wait_for(pilot, lambda: exploring(app))
         home = app.screen
         await settle(pilot, app)
         make = screen_makers(home, app, profile_path)[name]

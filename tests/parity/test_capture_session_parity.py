@@ -56,7 +56,7 @@ async def test_captures_in_the_app_compare_as_devtools_does(tmp_path, monkeypatc
             await pilot.press("o")  # opens the second with the first, for comparison
             await wait_for(pilot, lambda: isinstance(app.screen, ExploreScreen) and len(app.loaded) == 2)
             await pilot.press("c")
-            await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen))
+            await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen) and hasattr(app.screen, "diff"))
             rows = [r.as_json() for r in app.screen.diff.rows]
             (_pa, a), (_pb, b) = app.loaded
             assert check_ids(a, b).agreement == 1.0
