@@ -25,6 +25,11 @@ const recent = [];  // the control's bounded cache
 let next = 0;
 
 function handle(req, res) {
+  if (req.url.startsWith('/json')) {  // a tool probing for an inspector: not the service's traffic
+    res.statusCode = 404;
+    res.end();
+    return;
+  }
   const id = ++next;
   const ctx = new RequestContext(id, req.url);
   const body = JSON.stringify({ id, url: req.url, at: ctx.started, pad: 'x'.repeat(64) });
