@@ -46,6 +46,12 @@ def describes(screen, v):
     return bool(lines) and f"@{node_id(screen, v)}" in lines[0]
 
 
+async def goto(pilot, screen, v):
+    """Jumps to object v with `g` and waits until the Summary's cursor is on it."""
+    await pilot.press("g", "backspace", *f"@{node_id(screen, v)}", "enter")
+    await wait_for(pilot, lambda: screen.summary.current.node == v)
+
+
 def an_instance(snap, cls, offset=0):
     row = next(r for r in snap.classes() if r.name == cls)
     page, _ = snap.instances(row.index, offset=offset, limit=1)
@@ -98,8 +104,7 @@ async def test_goto_id_describes_the_object(demo):
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_demo(pilot, app)
         v = an_instance(screen.snap, "Order", offset=150)
-        await pilot.press("g", "backspace", *f"@{node_id(screen, v)}", "enter")
-        await wait_for(pilot, lambda: screen.summary.current.node == v)
+        await goto(pilot, screen, v)
         await pilot.pause()
         assert describes(screen, v), screen.detail.text
         assert screen.focus_node == v
@@ -150,8 +155,7 @@ async def test_following_a_retainer_enters_the_history(demo):
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_demo(pilot, app)
         v = an_instance(screen.snap, "Session")
-        await pilot.press("g", "backspace", *f"@{node_id(screen, v)}", "enter")
-        await wait_for(pilot, lambda: screen.summary.current.node == v)
+        await goto(pilot, screen, v)
         retainers = screen.retainers
         await wait_for(pilot, lambda: len(retainers.table_rows) > 2)
         retainers.focus()
@@ -186,8 +190,7 @@ async def test_summary_panes_fit_80x24_and_take_turns(demo):
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await open_demo(pilot, app)
         v = an_instance(screen.snap, "Session")
-        await pilot.press("g", "backspace", *f"@{node_id(screen, v)}", "enter")
-        await wait_for(pilot, lambda: screen.summary.current.node == v)
+        await goto(pilot, screen, v)
         await pilot.pause()
         assert_fits(screen)
         retainers = screen.retainers
@@ -214,8 +217,7 @@ async def test_summary_panes_side_by_side_when_wide(demo):
     async with app.run_test(size=(160, 48)) as pilot:
         screen = await open_demo(pilot, app)
         v = an_instance(screen.snap, "Session")
-        await pilot.press("g", "backspace", *f"@{node_id(screen, v)}", "enter")
-        await wait_for(pilot, lambda: screen.summary.current.node == v)
+        await goto(pilot, screen, v)
         await pilot.pause()
         assert_fits(screen)
         detail, retainers = screen.detail, screen.retainers
