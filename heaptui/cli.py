@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import time
+from urllib.parse import urlsplit
 
 from .format import human_size, percent
 
@@ -68,7 +70,14 @@ class Progress:
         if now - self.last < 0.1 and done < total:
             return
         self.last = now
-        pct = f" {100 * done / total:3.0f}%" if total else ""
+        if total and phase == "snapshot":  # V8 counts the objects it walks
+            pct = f" {100 * done / total:3.0f}% of {total:,} objects"
+        elif total:
+            pct = f" {100 * done / total:3.0f}%"
+        elif phase == "writing":  # a stream of unknown length: how much, how fast
+            pct = f" {done / 1e6:,.0f} MB ({done / 1e6 / max(now - self.started, 1e-3):,.0f} MB/s)"
+        else:
+            pct = ""
         self.stream.write(f"\r\x1b[K{self.label}: {phase}{pct}  {now - self.started:.1f}s")
         self.stream.flush()
 
@@ -416,45 +425,107 @@ def cmd_targets(args):
     from . import inspector
     inspector.check_host(args.host, args.allow_remote)
     procs = inspector.node_processes()
+    reports = [_process_report(inspector, p) for p in procs]
     targets, problem = [], None
-    port = args.port or 9229
-    try:
-        targets = inspector.list_targets(args.host, port, allow_remote=args.allow_remote)
-    except inspector.InspectorError as e:
-        problem = str(e)
+    if args.port:
+        try:
+            targets = inspector.list_targets(args.host, args.port, allow_remote=args.allow_remote)
+        except inspector.InspectorError as e:
+            problem = str(e)
     if args.json:
-        json.dump({"processes": [{"pid": p.pid, "inspector_port": p.inspector_port, "cwd": p.cwd,
-                                  "command": p.command} for p in procs],
-                   "targets": [{"id": t.id, "title": t.title, "url": t.url, "host": t.host,
+        json.dump({"processes": reports,
+                   "targets": [{"id": t.id, "title": t.title, "url": t.url, "type": t.type, "host": t.host,
                                 "port": t.port, "webSocketDebuggerUrl": t.ws_url} for t in targets]},
                   sys.stdout)
         sys.stdout.write("\n")
         return 0
-    if procs:
-        body = [[str(p.pid), str(p.inspector_port) if p.inspector_port else "closed",
-                 p.command if len(p.command) <= 70 else p.command[:69] + "\u2026"] for p in procs]
-        print(table(["PID", "Inspector", "Command"], body, [">", ">", "<"]))
+    if reports:
+        def mb(n):
+            return human_size(n) if n is not None else "-"
+        body = []
+        for r in reports:
+            m = r["memory"]
+            where = r["container"]["label"] if r["container"] else "host"
+            body.append([str(r["pid"]), where[:20], str(r["inspector_port"] or "closed"), mb(m["rss"]),
+                         f"{mb(m['heap_used'])} / {mb(m['heap_total'])}" if m["heap_total"] is not None else "-",
+                         mb(m["outside_heap"]), r["command"]])
+        columns = shutil.get_terminal_size((200, 24)).columns if sys.stdout.isatty() else 200
+        width = max(20, columns - 1 - sum(max(len(row[i]) for row in body) + 2 for i in range(6)))
+        for row in body:
+            row[6] = row[6] if len(row[6]) <= width else row[6][:width - 1] + "\u2026"
+        print(table(["PID", "Where", "Inspector", "RSS", "Heap used / total", "Outside heap", "Command"], body,
+                    [">", "<", ">", ">", ">", ">", "<"]))
+        for r in reports:
+            for w in r["workers"]:
+                print(f"  {r['pid']} worker {w['worker_id']}: {w['title'] or w['url']}"
+                      f"   (heaptui capture --pid {r['pid']} --worker {w['worker_id']})")
         print("Capture with: heaptui capture --pid PID   (opens a closed inspector with SIGUSR1)")
+        if any(r["inspector_port"] is None for r in reports):
+            print("Heap figures need the inspector open; RSS is from /proc.")
+        for r in reports:
+            if r["inspector_clients"]:
+                print(f"Process {r['pid']}: another client is attached to its inspector; heap figures not "
+                      "read (closing a session of ours would renumber its objects).")
     else:
         print("No Node.js processes found on this host (for this user).")
     if targets:
-        print(f"\nTargets on {args.host}:{port}:")
-        for t in targets:
-            print(f"  {t.title or t.url}  {t.ws_url}")
+        print(f"\nTargets on {args.host}:{args.port}:")
+        for i, t in enumerate(targets, 1):
+            print(f"  {i}. {t.title or t.url}  ({t.type or 'target'}, id {t.id})")
+        if len(targets) > 1:
+            print(f"Choose one with: heaptui capture --port {args.port} --target N|ID|TITLE")
     elif args.port:
-        print(f"\nNo targets on {args.host}:{port}: {problem}")
+        print(f"\nNo targets on {args.host}:{args.port}: {problem}")
     return 0
 
 
+def _process_report(inspector, proc):
+    """One process as `targets` reports it: where it runs, its memory, its worker threads."""
+    usage = inspector.HeapUsage(rss=proc.memory.rss if proc.memory else None)
+    workers = []
+    # Reading heap figures opens and closes an inspector session, and closing one makes V8 renumber
+    # objects for every session: beside an attached client (a hunt, DevTools) heaptui only looks.
+    clients = inspector.procfs.inspector_clients(proc.pid, proc.inspector_port) if proc.inspector_port else 0
+    if proc.inspector_port and not clients:
+        try:
+            with inspector.connect(pid=proc.pid, idle_timeout=5, connect_timeout=2) as session:
+                usage = inspector.usage_from(session, usage.rss)
+                workers = inspector.list_workers(session, idle_timeout=5)
+        except inspector.InspectorError:
+            pass  # the process went away, or its inspector is busy: RSS alone
+    c = proc.container
+    return {"pid": proc.pid, "inspector_port": proc.inspector_port, "cwd": proc.cwd, "command": proc.command,
+            "container": None if c is None else {"label": c.label(), "id": c.id, "pod": c.pod,
+                                                 "hostname": c.hostname, "pid_inside": c.pid_inside},
+            "memory": usage.as_json(), "inspector_clients": clients,
+            "workers": [{"worker_id": w.worker_id, "title": w.title, "url": w.url} for w in workers]}
+
+
 def _connect(args, idle_timeout):
+    """The session to capture from: --pid or --host/--port, --target among several targets of one port,
+    --worker for one of the target's worker threads. Names what was chosen when there was a choice."""
     from . import inspector
     if args.pid is not None and args.port is not None:
         raise UsageError("give --port or --pid, not both")
     inspector.check_host(args.host, args.allow_remote)  # before anything is sent
-    session = inspector.connect(args.host, args.port, args.pid, args.allow_remote, idle_timeout)
-    pid = args.pid
-    if pid is None and inspector.is_loopback_host(args.host):
-        pid = inspector.pid_listening_on(args.port or 9229)
+    session = inspector.connect(args.host, args.port, args.pid, args.allow_remote, idle_timeout,
+                                target=args.target)
+    pid = session.pid
+    port = urlsplit(session.url).port
+    if pid is not None and port and inspector.procfs.inspector_clients(pid, port, {session.local_port}):
+        _say("note: another client is attached to this inspector (a debugger, DevTools, a hunt?); when "
+             "this session closes, V8 renumbers objects for it too")
+    if args.target is not None:
+        t = session.target
+        _say(f"target: {t.title or t.url} ({t.type or 'target'}, id {t.id})")
+    if args.worker is not None:
+        try:
+            worker = inspector.choose_worker(inspector.list_workers(session), args.worker)
+        except BaseException:
+            session.close()
+            raise
+        _say(f"worker {worker.worker_id}: {worker.title or worker.url}")
+        session = inspector.WorkerSession(session, worker)
     return session, pid
 
 
@@ -466,7 +537,8 @@ def cmd_capture(args):
             raise UsageError("--signal needs --pid")
         progress = Progress("snapshot")
         try:
-            path = inspector.snapshot_by_signal(args.pid, args.signal, args.timeout, progress)
+            path = inspector.snapshot_by_signal(args.pid, args.signal, args.timeout, progress,
+                                                output=args.output)
         finally:
             progress.done()
         print(path)
@@ -477,10 +549,13 @@ def cmd_capture(args):
         out = args.output or inspector.default_snapshot_name(pid)
         check = inspector.preflight(session)
         if check.verdict == "refuse" and not args.force:
-            raise inspector.TooRisky(check.message() + "; refusing (it could run the host out of "
-                                     "memory); --force captures anyway")
+            raise inspector.TooRisky(check.refusal())
+        # Before anything heavy: what the capture will cost the target, so it can still be called off
+        # (said to a person at a terminal; scripts hear only warnings).
         if check.verdict != "ok":
             _say("warning: " + check.message())
+        elif sys.stderr.isatty():
+            _say(check.message())
         progress = Progress(os.path.basename(out))
         try:
             _check, size = inspector.take_snapshot(
@@ -603,6 +678,14 @@ def build_parser():
         sp.add_argument("--pid", type=int, help="a local Node process (its inspector is opened with SIGUSR1)")
         sp.add_argument("--allow-remote", action="store_true",
                         help="allow a non-loopback host (the inspector runs any code for whoever reaches it)")
+        sp.add_argument("--target", metavar="N|ID|TITLE",
+                        help="which target when the port lists several (a browser's tabs): its number in "
+                             "'heaptui targets --port P', its id, or part of its title or URL")
+        if sp.prog.split()[-1] != "hunt":
+            sp.add_argument("--worker", metavar="ID|N|TITLE",
+                            help="a worker thread of the target (its worker id as 'heaptui targets' lists it)")
+        else:
+            sp.set_defaults(worker=None)
         return sp
 
     s = with_file(sub.add_parser("summary", help="classes with counts, shallow and retained sizes"))

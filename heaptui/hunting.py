@@ -88,8 +88,7 @@ class LiveHunt:
         path = os.path.join(self.out_dir, f"{label}.heapsnapshot")
         check = inspector.preflight(self.session)
         if check.verdict == "refuse" and not self.force:
-            raise inspector.TooRisky(check.message() + "; refusing (it could run the host out of "
-                                     "memory); --force captures anyway")
+            raise inspector.TooRisky(check.refusal())
         if check.verdict != "ok":
             self.say("warning: " + check.message())
         inspector.take_snapshot(self.session, path, progress=self.progress, force=True)

@@ -267,7 +267,7 @@ def test_preflight_refuses_when_memory_is_short(node_app, tmp_path):
     with inspector.connect(port=app.port()) as session:
         check = inspector.preflight(session, available=1 << 20)
         assert check.verdict == "refuse" and check.heap_used > 1 << 20
-        assert "MiB" in check.message()
+        assert " MB used of " in check.message() and "host has 1 MB available" in check.message()
         with pytest.raises(inspector.TooRisky):
             inspector.take_snapshot(session, out, available=1 << 20)
         assert not out.exists() and not os.path.exists(str(out) + ".part")

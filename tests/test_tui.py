@@ -203,6 +203,15 @@ async def test_capture_pane_with_a_live_process(tmp_path, monkeypatch):
             await wait_for(pilot, lambda: app.captured, timeout=300)
             _pid, path = app.captured[0]
             assert re.match(rf".*/Heap\.\d{{8}}\.\d{{6}}\.{node.pid}\.0\.001\.heapsnapshot$", path)
+            # The capture opened the inspector: after r, the row says where the memory is.
+            table = screen.query_one("#processes")
+            await pilot.press("r")
+            await wait_for(pilot, lambda: str(node.pid) in table.rows
+                           and " / " in str(table.get_cell(str(node.pid), "heap")), timeout=300)
+            rss = str(table.get_cell(str(node.pid), "rss"))
+            off_heap = str(table.get_cell(str(node.pid), "outside"))
+            assert rss.endswith("MB") and off_heap.endswith("MB"), (rss, off_heap)
+            screen.query_one("#processes").move_cursor(row=screen.pids.index(node.pid))
             await pilot.press("o")
             await wait_for(pilot, lambda: exploring(app))
             names = {r.payload.name: r.payload.count for r in summary(app).table_rows}

@@ -7,14 +7,17 @@ has free: V8 builds the whole snapshot graph inside the target, which can double
 """
 from __future__ import annotations
 
+import errno
 import json
 import os
+import shutil
 import re
 import signal as signals
 import time
 from dataclasses import dataclass
 
 from .cdp import CDPSession
+from . import procfs
 from .discovery import process_alive
 from .errors import InspectorError, InspectorGone, InspectorTimeout, TooRisky
 
@@ -26,50 +29,94 @@ class Preflight:
     heap_used: int
     heap_total: int
     embedder_used: int
-    mem_available: int | None
-    needed: int  # what the capture may add to the host's memory use
+    backing_store: int | None  # ArrayBuffer backing stores, where the target reports them (newer V8)
+    mem_available: int | None  # the host's MemAvailable
+    cgroup: procfs.CgroupMemory | None  # the target's tightest memory cgroup limit, if any
+    rss: int | None  # the target's resident memory
+    needed: int  # what the capture may add to the target's memory use
     verdict: str  # "ok", "warn" or "refuse"
 
+    @property
+    def room(self):
+        """What the target may still take: the tighter of the host's available memory and its cgroup's."""
+        rooms = [r for r in (self.mem_available, self.cgroup.room if self.cgroup else None) if r is not None]
+        return min(rooms) if rooms else None
+
+    @property
+    def bound_by(self):
+        if self.cgroup is not None and (self.mem_available is None or self.cgroup.room <= self.mem_available):
+            return "cgroup"
+        return "host" if self.mem_available is not None else None
+
+    @property
+    def pause(self):
+        """A rough guide to how long the target's main thread stops: V8 walks and serialises the heap
+        at about SNAPSHOT_RATE bytes of used heap a second (measured by tests/bench/capture_bench.py)."""
+        return self.heap_used / SNAPSHOT_RATE
+
     def message(self):
-        avail = "unknown" if self.mem_available is None else f"{self.mem_available / MiB:,.0f} MiB"
-        return (f"target heap {self.heap_used / MiB:,.0f} MiB used of {self.heap_total / MiB:,.0f} MiB; "
-                f"a snapshot may need about {self.needed / MiB:,.0f} MiB more; host has {avail} available")
+        head = f"target heap {_mib(self.heap_used)} used of {_mib(self.heap_total)}"
+        if self.rss is not None:
+            head += f", RSS {_mib(self.rss)}"
+        parts = [head, f"a snapshot may need about {_mib(self.needed)} more and pause the target for "
+                       f"{_duration(self.pause)}"]
+        host = "unknown" if self.mem_available is None else _mib(self.mem_available)
+        if self.cgroup is not None:
+            parts.append(f"its memory cgroup ({self.cgroup.path}) has {_mib(self.cgroup.room)} left of a "
+                         f"{_mib(self.cgroup.limit)} limit, the host {host} available")
+        else:
+            parts.append(f"host has {host} available")
+        return "; ".join(parts)
+
+    def refusal(self):
+        where = "its container" if self.bound_by == "cgroup" else "the host"
+        return (self.message() + f"; refusing (this could run {where} out of memory and get the target "
+                "killed); heaptui profile (sampling, cheap) shows what allocates; --force captures anyway")
 
 
-def mem_available():
-    """MemAvailable from /proc/meminfo, in bytes (None where there is no such file)."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError):
-        pass
-    return None
+# Used heap a second that V8 turns into a snapshot stream (graph building plus serialisation), on one
+# core of a busy 2-core test machine: a guide for the pause estimate, not a promise.
+SNAPSHOT_RATE = 8 * MiB
 
 
-def preflight(session: CDPSession, available=None):
-    """Reads the target's heap usage and judges whether a snapshot could exhaust the host's memory.
+def _mib(n):
+    """Megabytes as the rest of heaptui shows them (DevTools' decimal units)."""
+    return f"{n / 1e6:,.0f} MB"
+
+
+def _duration(seconds):
+    return f"about {seconds:.0f} s" if seconds >= 2 else "a second or two" if seconds >= 0.5 else "under a second"
+
+
+def preflight(session: CDPSession, available=None, cgroup=None):
+    """Reads the target's heap usage and judges whether a snapshot could exhaust its memory.
 
     Node's docs: taking a snapshot needs roughly twice the heap's size at that moment. We count the
-    extra as the used heap plus embedder memory (the graph V8 builds is about that large) and refuse
-    when it would not fit in what the host has available, warn when it would take over half of it.
-    """
+    extra as the used heap plus embedder memory (the graph V8 builds is about that large) and compare
+    it with the room the target has: the host's available memory, and, when the target runs under a
+    memory cgroup limit (a container), that limit less what the cgroup uses, whichever is tighter.
+    Refuses when it would not fit, warns when it would take over half."""
     usage = session.call("Runtime.getHeapUsage")
     used = int(usage.get("usedSize", 0))
     total = int(usage.get("totalSize", 0))
     embedder = int(usage.get("embedderHeapUsedSize", 0) or 0)
-    needed = used + embedder
-    avail = mem_available() if available is None else available
-    if avail is None:
-        verdict = "warn"
-    elif needed > avail:
-        verdict = "refuse"
-    elif needed > avail // 2:
-        verdict = "warn"
-    else:
-        verdict = "ok"
-    return Preflight(used, total, embedder, avail, needed, verdict)
+    backing = usage.get("backingStorageSize")
+    pid = getattr(session, "pid", None)
+    memory = procfs.memory_of(pid) if pid else None
+    if cgroup is None and pid:
+        cgroup = procfs.cgroup_memory(pid)
+    check = Preflight(heap_used=used, heap_total=total, embedder_used=embedder,
+                      backing_store=int(backing) if backing is not None else None,
+                      mem_available=procfs.mem_available() if available is None else available,
+                      cgroup=cgroup, rss=memory.rss if memory else None, needed=used + embedder, verdict="ok")
+    room = check.room
+    if room is None:
+        check.verdict = "warn"
+    elif check.needed > room:
+        check.verdict = "refuse"
+    elif check.needed > room // 2:
+        check.verdict = "warn"
+    return check
 
 
 def default_snapshot_name(pid=None, directory="."):
@@ -141,8 +188,7 @@ def take_snapshot(session: CDPSession, path, gc=True, progress=None, force=False
     progress = progress or (lambda phase, done, total: None)
     check = preflight(session, available)
     if check.verdict == "refuse" and not force:
-        raise TooRisky(check.message() + "; refusing (this could run the host out of memory); "
-                       "--force captures anyway")
+        raise TooRisky(check.refusal())
     with _PartFile(path) as out:
         def on_chunk(params):
             out.write(params.get("chunk", "").encode("utf-8", "surrogatepass"))
@@ -220,28 +266,72 @@ def _snapshots_in(directory):
 
 
 def _open_by(pid, path):
-    """Whether process pid has `path` open (Node is still writing it)."""
+    """Whether process pid has `path` open (Node is still writing it). Compared by inode, since the
+    process may see the file under another path (its container's)."""
     try:
-        for fd in os.listdir(f"/proc/{pid}/fd"):
-            try:
-                if os.readlink(f"/proc/{pid}/fd/{fd}") == path:
-                    return True
-            except OSError:
-                continue
+        st = os.stat(path)
+        fds = os.listdir(f"/proc/{pid}/fd")
     except OSError:
         return False
+    for fd in fds:
+        try:
+            other = os.stat(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if (other.st_dev, other.st_ino) == (st.st_dev, st.st_ino):
+            return True
     return False
 
 
-def snapshot_by_signal(pid, signal_name="SIGUSR2", timeout=600.0, progress=None):
+def snapshot_by_signal(pid, signal_name="SIGUSR2", timeout=600.0, progress=None, output=None):
     """For a process started with --heapsnapshot-signal: sends the signal, waits for the new
-    Heap.*.heapsnapshot in its working directory to be written completely, returns its path."""
+    Heap.*.heapsnapshot in its working directory to be written completely, and returns its path, or,
+    with `output`, moves it there once complete (made private, 0600) and returns that."""
+    if output is not None:
+        output = os.path.abspath(output)
+        if os.path.exists(output):
+            raise InspectorError(f"{output} already exists; choose another name with -o")
+        if not os.path.isdir(os.path.dirname(output)):
+            raise InspectorError(f"{os.path.dirname(output)}: no such directory")
+    found = _wait_for_signal_snapshot(pid, signal_name, timeout, progress)
+    if output is None:
+        return found
+    try:
+        os.chmod(found, 0o600)
+        try:
+            os.link(found, output)  # fails rather than replace a file that appeared meanwhile
+            os.unlink(found)
+        except OSError as e:
+            if e.errno != errno.EXDEV:
+                raise
+            with _PartFile(output) as out, open(found, "rb") as src:  # another file system: copy
+                shutil.copyfileobj(src, out.file, 1 << 20)
+                out.commit()
+            os.unlink(found)
+    except OSError as e:
+        raise InspectorError(f"the snapshot is complete at {found} but could not be moved to {output}: "
+                             f"{e.strerror or e}") from None
+    return output
+
+
+def _process_dir(pid):
+    """Process pid's working directory as a path that works from here, also when it runs in a
+    container (another mount namespace): through /proc/PID/root."""
+    cwd = os.readlink(f"/proc/{pid}/cwd")
+    try:
+        same = os.readlink(f"/proc/{pid}/ns/mnt") == os.readlink("/proc/self/ns/mnt")
+    except OSError:
+        same = True
+    return cwd if same else os.path.join(f"/proc/{pid}/root", cwd.lstrip("/"))
+
+
+def _wait_for_signal_snapshot(pid, signal_name, timeout, progress):
     progress = progress or (lambda phase, done, total: None)
     sig = getattr(signals, signal_name if signal_name.startswith("SIG") else "SIG" + signal_name, None)
     if not isinstance(sig, signals.Signals):
         raise InspectorError(f"unknown signal {signal_name}")
     try:
-        cwd = os.readlink(f"/proc/{pid}/cwd")
+        cwd = _process_dir(pid)
     except FileNotFoundError:
         raise InspectorGone(f"no process with pid {pid}") from None
     except OSError as e:

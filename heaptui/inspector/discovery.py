@@ -1,5 +1,13 @@
-"""Finding inspectable Node processes: the /json/list of an inspector port, and local Node processes
-read from /proc with the loopback port their inspector listens on, if any."""
+"""Finding inspectable Node processes without disturbing them.
+
+An inspector answers HTTP on the same kind of socket as the application's own servers, and asking the
+wrong one is a request the application sees. So discovery never asks a port that is not the
+inspector's: it finds the inspector's port from the process's own flags (`--inspect[=[host:]port]`,
+`--inspect-port`, `NODE_OPTIONS`), the default 9229, the socket that appears after SIGUSR1 (remembered
+for later), and for `--inspect=0` the first socket the process opened, which Node's inspector opens
+before any script runs. Sockets are read from the process's own network namespace, and connections
+to a process in a container are made inside its namespace (netns.py).
+"""
 from __future__ import annotations
 
 import http.client
@@ -9,7 +17,11 @@ import signal
 import time
 from dataclasses import dataclass, field
 
+from ..paths import cache_home
+from . import procfs
 from .errors import InspectorError, InspectorGone, InspectorTimeout
+from .netns import open_connection
+from .procfs import is_node
 from .security import check_host
 
 
@@ -22,6 +34,7 @@ class Target:
     type: str
     host: str
     port: int
+    netns_pid: int | None = None  # connections go through this process's network namespace
 
 
 @dataclass
@@ -31,12 +44,16 @@ class NodeProcess:
     cwd: str | None
     inspector_port: int | None  # loopback port of its inspector, if open
     listening: list = field(default_factory=list)  # (address, port) of every listening TCP socket
+    container: procfs.Container | None = None  # set when it runs in other namespaces than heaptui
+    memory: procfs.ProcessMemory | None = None
 
 
-def http_json(host, port, path, timeout=2.0, allow_remote=False):
+def http_json(host, port, path, timeout=2.0, allow_remote=False, netns_pid=None):
     """GET a JSON document from an inspector's HTTP endpoint (loopback only unless allowed)."""
     check_host(host, allow_remote)
+    sock = open_connection(host, port, timeout, netns_pid)
     conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    conn.sock = sock
     try:
         conn.request("GET", path, headers={"Host": f"{_literal(host)}:{port}"})
         resp = conn.getresponse()
@@ -60,9 +77,10 @@ def _literal(host):
     return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
-def list_targets(host="127.0.0.1", port=9229, timeout=2.0, allow_remote=False):
-    """The debuggable targets an inspector port offers (usually one per Node process)."""
-    doc = http_json(host, port, "/json/list", timeout, allow_remote)
+def list_targets(host="127.0.0.1", port=9229, timeout=2.0, allow_remote=False, netns_pid=None):
+    """The debuggable targets an inspector port offers (one per Node process; a browser lists a page
+    per tab, and workers)."""
+    doc = http_json(host, port, "/json/list", timeout, allow_remote, netns_pid)
     if not isinstance(doc, list):
         raise InspectorError(f"{host}:{port}/json/list is not a list of targets")
     out = []
@@ -70,25 +88,44 @@ def list_targets(host="127.0.0.1", port=9229, timeout=2.0, allow_remote=False):
         if isinstance(t, dict) and t.get("webSocketDebuggerUrl"):
             out.append(Target(id=str(t.get("id", "")), title=str(t.get("title", "")),
                               url=str(t.get("url", "")), ws_url=str(t["webSocketDebuggerUrl"]),
-                              type=str(t.get("type", "")), host=host, port=int(port)))
+                              type=str(t.get("type", "")), host=host, port=int(port), netns_pid=netns_pid))
     return out
 
 
-def first_target(host, port, timeout=2.0, allow_remote=False):
-    targets = list_targets(host, port, timeout, allow_remote)
+def choose_target(targets, wanted=None, where=""):
+    """The target `wanted` names (its id, its position from 1, or a unique part of its title or URL);
+    the only one when there is one. Several and no choice is an error that lists them."""
     if not targets:
-        raise InspectorError(f"the inspector on {host}:{port} lists no target (is a debugger attached?)")
-    return targets[0]
+        raise InspectorError(f"the inspector{where} lists no target (is a debugger attached?)")
+    if wanted is None:
+        if len(targets) == 1:
+            return targets[0]
+        raise InspectorError(f"the inspector{where} lists {len(targets)} targets; choose one with --target "
+                             + _listing(targets))
+    text = str(wanted)
+    exact = [t for t in targets if t.id == text]
+    if exact:
+        return exact[0]
+    if text.isdigit() and 1 <= int(text) <= len(targets):
+        return targets[int(text) - 1]
+    matches = [t for t in targets if text.lower() in t.title.lower() or text.lower() in t.url.lower()]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise InspectorError(f"no target{where} matches --target {text}: " + _listing(targets))
+    raise InspectorError(f"--target {text} matches {len(matches)} targets{where}: " + _listing(matches))
 
 
-def is_inspector(port, host="127.0.0.1", timeout=0.5):
-    return _inspector_verdict(port, host, timeout) is True
+def _listing(targets):
+    return "; ".join(f"{i}: {t.title or t.url} ({t.type or 'target'}, id {t.id})"
+                     for i, t in enumerate(targets, 1))
 
 
-def _inspector_verdict(port, host="127.0.0.1", timeout=0.5):
-    """True: a Node inspector answered; False: something else answered; None: no answer (yet)."""
+def _inspector_verdict(port, host="127.0.0.1", timeout=1.0, netns_pid=None):
+    """True: a Node inspector answered; False: something else answered; None: no answer (yet).
+    Only ever asked of a socket discovery has already judged to be the inspector's."""
     try:
-        doc = http_json(host, port, "/json/version", timeout)
+        doc = http_json(host, port, "/json/version", timeout, netns_pid=netns_pid)
     except (InspectorTimeout, InspectorGone):
         return None
     except InspectorError:
@@ -97,67 +134,6 @@ def _inspector_verdict(port, host="127.0.0.1", timeout=0.5):
 
 
 # -- local processes --------------------------------------------------------------------------------
-def _listening_sockets():
-    """inode -> (address, port) for every listening TCP socket on this host (from /proc/net)."""
-    out = {}
-    for name, width in (("tcp", 8), ("tcp6", 32)):
-        try:
-            with open(f"/proc/net/{name}", encoding="ascii") as f:
-                next(f)
-                for line in f:
-                    parts = line.split()
-                    if len(parts) < 10 or parts[3] != "0A":  # 0A: LISTEN
-                        continue
-                    addr_hex, port_hex = parts[1].split(":")
-                    out[int(parts[9])] = (_address(addr_hex, width), int(port_hex, 16))
-        except OSError:
-            continue
-    return out
-
-
-def _address(hexaddr, width):
-    raw = bytes.fromhex(hexaddr)
-    if width == 8:
-        return ".".join(str(b) for b in raw[::-1])
-    words = [raw[i:i + 4][::-1] for i in range(0, 16, 4)]
-    import ipaddress
-    return str(ipaddress.IPv6Address(b"".join(words)))
-
-
-def _socket_inodes(pid):
-    inodes = set()
-    try:
-        for fd in os.listdir(f"/proc/{pid}/fd"):
-            try:
-                link = os.readlink(f"/proc/{pid}/fd/{fd}")
-            except OSError:
-                continue
-            if link.startswith("socket:["):
-                inodes.add(int(link[8:-1]))
-    except OSError:
-        pass
-    return inodes
-
-
-def _is_node(pid):
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            argv = [a.decode("utf-8", "replace") for a in f.read().split(b"\0") if a]
-    except OSError:
-        return None
-    if not argv:
-        return None
-    names = {os.path.basename(argv[0])}
-    try:
-        names.add(os.path.basename(os.readlink(f"/proc/{pid}/exe")))
-    except OSError:
-        pass
-    if names & {"node", "nodejs"} or any(n.startswith("node") and n[4:].replace(".", "").isdigit()
-                                         for n in names):
-        return argv
-    return None
-
-
 def process_alive(pid):
     """Whether process pid still runs: not gone, and not a zombie that its parent has yet to reap
     (a dead child of the caller's keeps its /proc entry until then)."""
@@ -169,70 +145,143 @@ def process_alive(pid):
     return state not in ("Z", "X", "x")
 
 
-def _loopback(address):
-    return address.startswith("127.") or address in ("::1", "::ffff:127.0.0.1")
+def _remembered_path():
+    return os.path.join(cache_home(), "inspectors.json")
 
 
-def _any_address(address):
-    return address in ("0.0.0.0", "::")
+def _remembered():
+    try:
+        with open(_remembered_path(), encoding="utf-8") as f:
+            doc = json.load(f)
+        return doc if isinstance(doc, dict) else {}
+    except (OSError, ValueError):
+        return {}
 
 
-def inspector_port_of(pid, sockets=None, not_inspectors=None):
-    """The loopback port the process's inspector listens on, or None. Every candidate is asked for
-    /json/version, a request the process's own HTTP servers see too: sockets that answered as
-    something else are added to the set `not_inspectors`, if given, and not asked again."""
-    sockets = _listening_sockets() if sockets is None else sockets
-    skip = not_inspectors if not_inspectors is not None else set()
-    mine = [sockets[i] for i in _socket_inodes(pid) if i in sockets and sockets[i] not in skip]
-    for address, port in sorted(mine, key=lambda ap: ap[1]):
-        if not (_loopback(address) or _any_address(address)):
-            continue
-        verdict = _inspector_verdict(port)
-        if verdict:
+def _remember(pid, port):
+    """Records that process pid (this incarnation of it) opened its inspector on `port` after our
+    SIGUSR1: with --inspect-port=0 nothing else says which of its sockets that was."""
+    known = {k: v for k, v in _remembered().items()
+             if k.split(":")[0].isdigit() and procfs.start_time(int(k.split(":")[0])) == _int(k.split(":")[-1])}
+    known[f"{pid}:{procfs.start_time(pid)}"] = port
+    path = _remembered_path()
+    try:
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        part = f"{path}.{os.getpid()}.part"
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(known, f)
+        os.replace(part, path)
+    except OSError:
+        pass  # only a convenience for later runs
+
+
+def _int(text):
+    try:
+        return int(text)
+    except ValueError:
+        return None
+
+
+def inspector_candidates(pid, listening=None, flags=None):
+    """Loopback ports of process pid that are its inspector's, judged from /proc alone (no traffic):
+    the port it told us after SIGUSR1, the port its flags (or the default 9229) name, and with
+    --inspect=0 the first socket it opened."""
+    listening = procfs.listening_of(pid) if listening is None else listening
+    flags = procfs.inspector_flags(pid) if flags is None else flags
+    ports = []
+    remembered = _remembered().get(f"{pid}:{procfs.start_time(pid)}")
+    if any(port == remembered for _fd, _address, port in listening):
+        ports.append(remembered)
+    if flags.port:
+        if any(port == flags.port and procfs.address_matches(address, flags.host)
+               for _fd, address, port in listening):
+            ports.append(flags.port)
+    elif flags.at_start:
+        first = [port for _fd, address, port in listening if procfs.address_matches(address, flags.host)]
+        if first:
+            ports.append(first[0])  # lowest file descriptor: opened before the script ran
+    return list(dict.fromkeys(ports))
+
+
+def _connect_host(address):
+    return "::1" if address == "::1" else "127.0.0.1"
+
+
+def find_inspector(pid):
+    """The loopback port of process pid's open inspector, or None; asks nothing but that port."""
+    netns_pid = pid if procfs.in_other_netns(pid) else None
+    for port in inspector_candidates(pid):
+        if _inspector_verdict(port, netns_pid=netns_pid):
             return port
-        if verdict is False:
-            skip.add((address, port))
     return None
 
 
-def node_processes():
-    """Local Node processes this user can see, with their inspector port if it is open."""
-    sockets = _listening_sockets()
+def node_processes(with_memory=True):
+    """Local Node processes this user can see, in every namespace, with their inspector port if it is
+    open, the container they run in and their memory."""
     out = []
     me = os.getpid()
     for entry in os.listdir("/proc"):
         if not entry.isdigit() or int(entry) == me:
             continue
         pid = int(entry)
-        argv = _is_node(pid)
+        argv = is_node(pid)
         if argv is None:
             continue
         try:
             cwd = os.readlink(f"/proc/{pid}/cwd")
         except OSError:
             cwd = None
-        mine = sorted(sockets[i] for i in _socket_inodes(pid) if i in sockets)
-        port = None
-        for address, p in mine:
-            if (_loopback(address) or _any_address(address)) and is_inspector(p):
-                port = p
-                break
+        listening = procfs.listening_of(pid)
+        try:
+            port = find_inspector(pid)
+        except InspectorError:
+            port = None
         out.append(NodeProcess(pid=pid, command=" ".join(argv), cwd=cwd, inspector_port=port,
-                               listening=mine))
+                               listening=sorted((a, p) for _fd, a, p in listening),
+                               container=procfs.container_of(pid),
+                               memory=procfs.memory_of(pid) if with_memory else None))
     return sorted(out, key=lambda p: p.pid)
+
+
+def _holder_message(pid, flags):
+    """Names the process that holds the port pid's inspector would open on, if another one does."""
+    if not flags.port:
+        return None
+    held = procfs.holders_of([(a, flags.port) for a in ("127.0.0.1", "0.0.0.0", "::", "::1")], pid)
+    for (address, port), (holder, argv) in held.items():
+        if holder == pid:
+            what = "its own server (not an inspector)"
+        else:
+            what = f"process {holder} ({' '.join(argv)[:60] or '?'})"
+        return (f"process {pid}'s inspector port {port} is taken by {what} on {address}; "
+                f"{'stop that inspector or process, or ' if holder != pid else ''}restart {pid} with "
+                f"--inspect-port=0 (any free port), or with --heapsnapshot-signal=SIGUSR2 and use "
+                f"heaptui capture --pid {pid} --signal SIGUSR2")
+    return None
 
 
 def attach(pid, timeout=10.0):
     """Opens the inspector of a running Node process (SIGUSR1, as Node's docs describe) and returns
-    its loopback port. Returns at once when it is already open."""
-    if _is_node(pid) is None:
+    its loopback port. Returns at once when it is already open. Sends nothing to any other port."""
+    if is_node(pid) is None:
         if not os.path.exists(f"/proc/{pid}"):
             raise InspectorGone(f"no process with pid {pid}")
         raise InspectorError(f"process {pid} is not a Node.js process")
-    not_inspectors = set()  # the process's own servers: each is asked once, not every 0.1 s
-    port = inspector_port_of(pid, not_inspectors=not_inspectors)
-    if port is not None:
-        return port
+    netns_pid = pid if procfs.in_other_netns(pid) else None
+    flags = procfs.inspector_flags(pid)
+    before = procfs.listening_of(pid)
+    for port in inspector_candidates(pid, before, flags):
+        if _inspector_verdict(port, netns_pid=netns_pid):
+            return port
+    if flags.disabled:
+        raise InspectorError(f"process {pid} was started with --disable-sigusr1: its inspector cannot be "
+                             "opened from outside; restart it with --inspect, or use --signal with "
+                             "--heapsnapshot-signal")
+    taken = _holder_message(pid, flags)
+    if taken:
+        raise InspectorError(taken)
     try:
         os.kill(pid, signal.SIGUSR1)
     except ProcessLookupError:
@@ -240,14 +289,62 @@ def attach(pid, timeout=10.0):
     except PermissionError:
         raise InspectorError(f"not allowed to signal process {pid} (it belongs to another user; "
                              "run heaptui as that user)") from None
+    old = {(address, port) for _fd, address, port in before}
     deadline = time.monotonic() + timeout
+    asked = set()
     while time.monotonic() < deadline:
         time.sleep(0.1)
         if not process_alive(pid):
             raise InspectorGone(f"process {pid} exited")
-        port = inspector_port_of(pid, not_inspectors=not_inspectors)
-        if port is not None:
-            return port
+        fresh = [(address, port) for _fd, address, port in procfs.listening_of(pid)
+                 if (address, port) not in old and (address, port) not in asked
+                 and (procfs.is_loopback(address) or procfs.is_any(address))]
+        # The socket that appeared after our signal is the inspector's; the flags' port first.
+        fresh.sort(key=lambda ap: (ap[1] != flags.port, ap[1]))
+        for address, port in fresh:
+            verdict = _inspector_verdict(port, _connect_host(address), netns_pid=netns_pid)
+            if verdict:
+                _remember(pid, port)
+                return port
+            if verdict is False:
+                asked.add((address, port))
+    taken = _holder_message(pid, flags)
+    if taken:
+        raise InspectorError(taken)
     raise InspectorTimeout(
         f"process {pid} did not open its inspector within {timeout:g} s after SIGUSR1 (started with "
-        "--disable-sigusr1? or is its inspector port, 9229 by default, taken by another process?)")
+        "--disable-sigusr1, or is it stopped?)")
+
+
+@dataclass
+class HeapUsage:
+    """Where a process's memory is: /proc's RSS and the inspector's V8 heap figures (never by running
+    code in the target)."""
+    rss: int | None
+    heap_used: int | None = None
+    heap_total: int | None = None
+    backing_store: int | None = None  # ArrayBuffer/external backing stores, where V8 reports them
+    embedder: int | None = None
+
+    @property
+    def outside_heap(self):
+        """Resident memory that is not the V8 heap's committed pages (nor, where reported, ArrayBuffer
+        backing stores): native code, buffers, allocator caches, thread stacks."""
+        if self.rss is None or self.heap_total is None:
+            return None
+        return max(0, self.rss - self.heap_total - (self.backing_store or 0))
+
+    def as_json(self):
+        return {"rss": self.rss, "heap_used": self.heap_used, "heap_total": self.heap_total,
+                "backing_store": self.backing_store, "embedder": self.embedder,
+                "outside_heap": self.outside_heap}
+
+
+def usage_from(session, rss=None):
+    """HeapUsage from an open session (Runtime.getHeapUsage) and the target's RSS."""
+    doc = session.call("Runtime.getHeapUsage", idle_timeout=5)
+    backing = doc.get("backingStorageSize")
+    embedder = doc.get("embedderHeapUsedSize")
+    return HeapUsage(rss=rss, heap_used=int(doc.get("usedSize", 0)), heap_total=int(doc.get("totalSize", 0)),
+                     backing_store=int(backing) if backing is not None else None,
+                     embedder=int(embedder) if embedder is not None else None)

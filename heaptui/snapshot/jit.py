@@ -12,14 +12,7 @@ import os
 import sys
 import tempfile
 
-
-def cache_home():
-    """heaptui's cache directory: $HEAPTUI_CACHE_DIR, else $XDG_CACHE_HOME/heaptui or ~/.cache/heaptui."""
-    env = os.environ.get("HEAPTUI_CACHE_DIR")
-    if env:
-        return env
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "heaptui")
+from ..paths import cache_home  # noqa: F401  (re-exported)
 
 
 def _usable(directory):

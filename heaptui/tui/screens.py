@@ -798,7 +798,10 @@ class CaptureScreen(Screen):
 
     def on_mount(self):
         table = self.query_one("#processes", DataTable)
-        table.add_columns("PID", "Inspector", "Command")
+        # At 80 columns everything but the far end of Where fits; the command is cut to stay so.
+        for label, key in (("PID", "pid"), ("Command", "command"), ("RSS", "rss"), ("V8 heap used/total", "heap"),
+                           ("Off-heap", "outside"), ("Inspector", "port"), ("Where", "where")):
+            table.add_column(label, key=key)
         self.action_refresh()
         table.focus()
 
@@ -806,23 +809,94 @@ class CaptureScreen(Screen):
         from ..inspector import node_processes
         table = self.query_one("#processes", DataTable)
         table.clear()
-        self.pids = []
-        for p in node_processes():
-            table.add_row(str(p.pid), str(p.inspector_port or "closed"), p.command[:80], key=str(p.pid))
-            self.pids.append(p.pid)
-        if not self.pids:
+        self.rows = []  # (pid, worker or None), one per table row
+        procs = node_processes()
+        for p in procs:
+            where = p.container.label()[:16] if p.container else "host"
+            rss = human_size(p.memory.rss) if p.memory else "-"
+            heap = "\u2026" if p.inspector_port else "closed"
+            table.add_row(str(p.pid), _cut(_short_command(p.command), 24), rss, heap, "",
+                          str(p.inspector_port or "closed"), where, key=str(p.pid))
+            self.rows.append((p.pid, None))
+        if not self.rows:
             self._status("No Node.js processes found for this user. r refreshes.")
+        else:
+            self._status("RSS from /proc; V8 heap figures and worker threads of processes with an open "
+                         "inspector follow.")
+            self._fill_usage([p for p in procs if p.inspector_port])
+
+    @work(thread=True, exclusive=True, group="usage", exit_on_error=False)
+    def _fill_usage(self, procs):
+        """V8 heap figures and worker threads of every process with an open inspector: through the
+        session the captures use where there is one, else through a brief one, and not at all beside
+        another client (closing any session renumbers objects for every session)."""
+        from .. import inspector
+        for p in procs:
+            mine = self.app.sessions.get(p.pid)
+            ours = {mine.local_port} if mine is not None else set()
+            if inspector.procfs.inspector_clients(p.pid, p.inspector_port, ours):
+                self.app.call_from_thread(self._show_busy, p.pid)
+                continue
+            rss = p.memory.rss if p.memory else None
+            try:
+                if mine is not None:
+                    usage, workers = inspector.usage_from(mine, rss), inspector.list_workers(mine, idle_timeout=5)
+                else:
+                    with inspector.connect(pid=p.pid, idle_timeout=5, connect_timeout=2) as brief:
+                        usage, workers = inspector.usage_from(brief, rss), inspector.list_workers(brief, idle_timeout=5)
+            except inspector.InspectorError:
+                continue
+            self.app.call_from_thread(self._show_usage, p.pid, usage, workers)
+
+    def _show_busy(self, pid):
+        table = self.query_one("#processes", DataTable)
+        if str(pid) in table.rows:
+            table.update_cell(str(pid), "heap", "in use by a client")
+
+    def _show_usage(self, pid, usage, workers):
+        table = self.query_one("#processes", DataTable)
+        key = str(pid)
+        if key not in table.rows:
+            return  # refreshed meanwhile
+        table.update_cell(key, "heap", f"{human_size(usage.heap_used)} / {human_size(usage.heap_total)}")
+        if usage.outside_heap is not None:
+            table.update_cell(key, "outside", human_size(usage.outside_heap))
+        for w in workers:
+            wkey = f"{pid}/worker/{w.worker_id}"
+            if wkey in table.rows:
+                continue
+            table.add_row("\u2514", _cut(f"worker {w.worker_id} of {pid}", 24), "", "", "", "", "", key=wkey)
+            self.rows.append((pid, w))
+
+    @property
+    def pids(self):
+        """The process of every row (a worker's row gives its process)."""
+        return [pid for pid, _worker in getattr(self, "rows", [])]
 
     def _status(self, text):
         self.status.update(text)
 
-    def _selected_pid(self, doing):
-        """The pid under the cursor, or None after saying why `doing` cannot start."""
-        if not self.pids:
+    def _selected(self, doing):
+        """(pid, worker or None) under the cursor, or None after saying why `doing` cannot start."""
+        if not self.rows:
             self.notify(f"no Node.js process to {doing}: start one, then r refreshes the list",
                         severity="warning")
             return None
-        return self.pids[self.query_one("#processes", DataTable).cursor_row]
+        return self.rows[self.query_one("#processes", DataTable).cursor_row]
+
+    def _selected_pid(self, doing):
+        """The process under the cursor (a worker's row means its process)."""
+        chosen = self._selected(doing)
+        return None if chosen is None else chosen[0]
+
+    def _session(self, pid, worker):
+        from .. import inspector
+        session = self.app.session_for(pid)  # one session per process: its snapshots compare
+        if worker is None:
+            return session
+        # Worker session ids belong to the connection that listed them: list them again on this one.
+        return inspector.WorkerSession(session, inspector.choose_worker(inspector.list_workers(session),
+                                                                         worker.worker_id), owns_parent=False)
 
     def action_force(self):
         self.force_next = True
@@ -832,24 +906,24 @@ class CaptureScreen(Screen):
         if self.capturing:
             self.notify("a capture is running", severity="warning")
             return
-        pid = self._selected_pid("capture")
-        if pid is None:
+        chosen = self._selected("capture")
+        if chosen is None:
             return
         self.capturing = True
-        self.capture(pid, self.force_next)
+        self.capture(*chosen, self.force_next)
         self.force_next = False
 
     @work(thread=True, exclusive=True, group="capture", exit_on_error=False)
-    def capture(self, pid, force):
+    def capture(self, pid, worker, force):
         from .. import inspector
         call = self.app.call_from_thread
+        what = f"process {pid}" + (f", worker {worker.worker_id}" if worker else "")
         try:
-            call(self._status, f"connecting to process {pid}\u2026")
-            session = self.app.session_for(pid)  # one session per process: its snapshots compare
+            call(self._status, f"connecting to {what}\u2026")
+            session = self._session(pid, worker)
             check = inspector.preflight(session)
             if check.verdict == "refuse" and not force:
-                call(self._status, "[b]refused[/b]: " + check.message() +
-                     " (it could exhaust the host's memory; f captures anyway)")
+                call(self._status, "[b]refused[/b]: " + check.refusal().replace("--force", "f"))
                 return
             warning = ("[b]warning[/b]: " + check.message() + "\n") if check.verdict != "ok" else ""
             out = inspector.default_snapshot_name(pid)
@@ -859,8 +933,12 @@ class CaptureScreen(Screen):
                 text = f"{phase}: {human_size(done)} written" if phase == "writing" else f"{phase}"
                 call(self._progress, warning + text, frac if phase != "writing" else None)
 
+            if worker is not None:
+                out = out.replace(".heapsnapshot", f".worker{worker.worker_id}.heapsnapshot")
             inspector.take_snapshot(session, out, progress=progress, force=True)
-            call(self._captured, pid, os.path.abspath(out))
+            # Snapshots group by isolate: a worker's never compare with its process's main thread.
+            call(self._captured, pid if worker is None else f"{pid}/worker {worker.worker_id}",
+                 os.path.abspath(out))
         except inspector.InspectorError as e:
             self.app.drop_session(pid)
             call(self._status, f"[b]error[/b]: {_esc(e)}")
@@ -939,6 +1017,22 @@ class CaptureScreen(Screen):
     def action_back(self):
         if len(self.app.screen_stack) > 2:
             self.app.pop_screen()
+
+
+def _short_command(command):
+    """`node --inspect /srv/app/server.js 8080` as `node server.js 8080`: node's own flags left out
+    (the Inspector column says what matters of them) and paths cut to their names."""
+    parts = command.split()
+    if not parts:
+        return command
+    rest = parts[1:]
+    while rest and rest[0].startswith("-"):
+        rest = rest[1:]
+    return " ".join(os.path.basename(p) if "/" in p else p for p in [parts[0], *rest])
+
+
+def _cut(text, width):
+    return text if len(text) <= width else text[:width - 1] + "\u2026"
 
 
 class HuntScreen(Screen):
