@@ -345,11 +345,17 @@ if (isMainThread) {
 """
 
 
-def test_a_worker_threads_heap_is_captured(tmp_path):
+def _start_workers(tmp_path):
+    """workers.js under --inspect, once its worker runs (the caller kills its process group)."""
     script = tmp_path / "workers.js"
     script.write_text(WORKERS)
     proc = subprocess.Popen(["node", "--inspect=127.0.0.1:0", str(script)], stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, start_new_session=True)
+    return proc
+
+
+def test_a_worker_threads_heap_is_captured(tmp_path):
+    proc = _start_workers(tmp_path)
     try:
         assert proc.stdout.readline().startswith(b"ready")
         listed = json.loads(heaptui("targets", "--json").stdout)
@@ -436,10 +442,7 @@ async def test_the_capture_pane_lists_and_captures_a_worker_thread(tmp_path, mon
     from heaptui.tui.screens import CaptureScreen
     from pilot import wait_for
 
-    script = tmp_path / "workers.js"
-    script.write_text(WORKERS)
-    proc = subprocess.Popen(["node", "--inspect=127.0.0.1:0", str(script)], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = _start_workers(tmp_path)
     try:
         assert proc.stdout.readline().startswith(b"ready")
         monkeypatch.chdir(tmp_path)

@@ -143,24 +143,31 @@ def inspector_flags(pid, argv=None, environ=None):
 
 
 # -- sockets -------------------------------------------------------------------------------------------
-def listening_sockets(pid=None):
-    """inode -> (address, port) of every listening TCP socket in process pid's network namespace (this
-    process's when pid is None)."""
+def _tcp_sockets(pid=None):
+    """(state, local address, local port, remote port, inode) of every TCP socket in process pid's
+    network namespace (this process's when pid is None), from /proc/PID/net/tcp and tcp6."""
     base = "/proc/net" if pid is None else f"/proc/{pid}/net"
-    out = {}
     for name, width in (("tcp", 8), ("tcp6", 32)):
         try:
             with open(f"{base}/{name}", encoding="ascii") as f:
-                next(f)
-                for line in f:
-                    parts = line.split()
-                    if len(parts) < 10 or parts[3] != "0A":  # 0A: LISTEN
-                        continue
-                    addr_hex, port_hex = parts[1].split(":")
-                    out[int(parts[9])] = (_address(addr_hex, width), int(port_hex, 16))
-        except (OSError, StopIteration, ValueError):
+                rows = f.read().splitlines()[1:]
+        except OSError:
             continue
-    return out
+        for line in rows:
+            parts = line.split()
+            try:
+                local_hex, local_port = parts[1].split(":")
+                yield (parts[3], _address(local_hex, width), int(local_port, 16),
+                       int(parts[2].rsplit(":", 1)[1], 16), int(parts[9]))
+            except (IndexError, ValueError):
+                continue
+
+
+def listening_sockets(pid=None):
+    """inode -> (address, port) of every listening TCP socket in process pid's network namespace (this
+    process's when pid is None)."""
+    return {inode: (address, port) for state, address, port, _remote, inode in _tcp_sockets(pid)
+            if state == "0A"}  # 0A: LISTEN
 
 
 def _address(hexaddr, width):
@@ -446,20 +453,5 @@ def inspector_clients(pid, port, exclude_remote_ports=()):
     of its inspector: a debugger, DevTools, a hunt), not counting connections from the local ports in
     exclude_remote_ports (our own). Closing any inspector session makes V8 renumber heap objects for
     every session, so a tool that only wants to look must not open and close one beside a client."""
-    base = f"/proc/{pid}/net"
-    count = 0
-    for name in ("tcp", "tcp6"):
-        try:
-            with open(f"{base}/{name}", encoding="ascii") as f:
-                next(f)
-                for line in f:
-                    parts = line.split()
-                    if len(parts) < 4 or parts[3] != "01":  # 01: ESTABLISHED
-                        continue
-                    local_port = int(parts[1].rsplit(":", 1)[1], 16)
-                    remote_port = int(parts[2].rsplit(":", 1)[1], 16)
-                    if local_port == port and remote_port not in exclude_remote_ports:
-                        count += 1
-        except (OSError, StopIteration, ValueError):
-            continue
-    return count
+    return sum(1 for state, _address, local, remote, _inode in _tcp_sockets(pid)
+               if state == "01" and local == port and remote not in exclude_remote_ports)  # 01: ESTABLISHED

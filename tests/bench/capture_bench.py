@@ -71,7 +71,7 @@ def measure(pid, action):
 
 
 def run_size(size_mb, repeat, workdir, python):
-    units = int(size_mb * 1e6 / 1700)  # about 1.7 kB of snapshot per unit (measured)
+    units = int(size_mb * 1e6 / 2480)  # about 2.5 kB of snapshot per unit (measured)
     script = os.path.join(workdir, "capture-target.js")
     with open(script, "w") as f:
         f.write(TARGET)
