@@ -124,7 +124,11 @@ def cmd_summary(args):
     allocated_by = getattr(args, "allocated_by", None)
     if allocated_by is not None and not snap.allocation_traces().available:
         raise UsageError(f"{args.file} has no allocation stacks (capture it with --track-allocations)")
-    rows = snap.classes(sort=args.sort, id_range=id_range, allocated_by=allocated_by)
+    named = getattr(args, "filter", None)
+    if named is not None and (id_range is not None or allocated_by is not None):
+        raise UsageError("--filter does not combine with --between or --allocated-by (as in DevTools)")
+    mask = snap.filter_mask(named) if named is not None else None
+    rows = snap.classes(sort=args.sort, id_range=id_range, allocated_by=allocated_by, mask=mask)
     top = args.top if args.top is not None else (0 if args.json else 30)
     shown = rows[:top] if top > 0 else rows
     if args.json:
@@ -415,6 +419,35 @@ def cmd_stats(args):
     return 0
 
 
+def cmd_strings(args):
+    snap = open_with_progress(args.file, args.no_cache)
+    dups = snap.duplicated_strings(limit=args.top)
+    if args.json:
+        json.dump([d.as_json(snap) for d in dups], sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    if not dups:
+        print("No string content is held by more than one string object.")
+        return 0
+    body = []
+    for d in dups:
+        text = d.text.replace("\n", "\\n")
+        text = json.dumps(text if len(text) <= 48 else text[:47] + "\u2026", ensure_ascii=False)
+        holders = []
+        for v in d.examples[:2]:
+            ret = snap.retainers(v, limit=1)
+            if ret:
+                edge = ret[0]
+                holder = snap.display_name(edge.source) or snap.class_name(edge.source)
+                holders.append(f"{edge.label} in {holder}"[:40])
+        body.append([text, f"{d.count:,}", human_size(d.total_size), human_size(d.wasted), "; ".join(holders)])
+    print(table(["String", "Copies", "Total", "Wasted", "Held by (examples)"], body, ["<", ">", ">", ">", "<"]))
+    wasted = sum(d.wasted for d in snap.duplicated_strings(limit=0))
+    print(f"Interning every duplicated string would save {human_size(wasted)} ({wasted:,} bytes); "
+          f"heaptui summary FILE --filter duplicated-strings shows them as DevTools does.")
+    return 0
+
+
 # -- live processes ----------------------------------------------------------------------------------
 def _say(message):
     sys.stderr.write(f"{PROG}: {message}\n")
@@ -697,6 +730,9 @@ def build_parser():
 
     s.add_argument("--between", metavar="EARLIER",
                    help="only objects allocated after the snapshot EARLIER (same process) and before FILE")
+    s.add_argument("--filter", choices=["duplicated-strings", "retained-by-detached-dom", "retained-by-console"],
+                   help="DevTools' named Summary filters: duplicated strings, objects retained by detached DOM "
+                        "nodes, objects retained by the DevTools console")
     s.add_argument("--allocated-by", metavar="FUNCTION",
                    help="only objects FUNCTION allocated (snapshots taken with --track-allocations)")
 
@@ -750,6 +786,12 @@ def build_parser():
     s.add_argument("--full", action="store_true",
                    help="every step of the path and the dominator chain, runs not folded")
     s.set_defaults(func=cmd_object)
+
+    s = with_file(sub.add_parser("strings", help="duplicated strings: contents held more than once, the bytes "
+                                                 "interning would save, and who holds them"))
+    s.add_argument("--top", type=count, default=20, help="contents to show (0 = all; default 20)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_strings)
 
     s = with_file(sub.add_parser("stats", help="DevTools' statistics: code, strings, arrays, system..."))
     s.add_argument("--json", action="store_true")

@@ -156,6 +156,25 @@ def test_inspector_flags_are_read_as_node_reads_them():
     assert not flags(["node", "-r", "--inspect", "app.js"]).at_start  # the value of -r
     f = flags(["node", "--inspect-port=9777", "app.js"], {"NODE_OPTIONS": "--inspect=9888 --disable-sigusr1"})
     assert (f.port, f.at_start, f.disabled) == (9777, True, True)  # the command line wins
+    f = flags(["node", "--diagnostic-dir", "/tmp", "--inspect=0", "app.js"])  # a value, not the script
+    assert (f.port, f.at_start) == (0, True)
+    assert flags(["node", "--inspect_port=9999", "app.js"]).port == 9999  # Node accepts _ for -
+
+
+def test_an_ipv6_loopback_inspector_is_found_and_captured(services, tmp_path):
+    svc = services("--inspect=[::1]:0", mark="six")
+    out = tmp_path / "six.heapsnapshot"
+    r = heaptui("capture", "--pid", svc.pid, "-o", out)
+    assert r.returncode == 0, r.stderr
+    assert contains(out, "six-499")
+    assert svc.seen() == {"connections": 0, "requests": 0}
+
+
+def test_signal_capture_refuses_a_signal_the_process_would_die_of(services, tmp_path):
+    svc = services(mark="nosig")  # no --heapsnapshot-signal: SIGUSR2 would kill it
+    r = heaptui("capture", "--pid", svc.pid, "--signal", "SIGUSR2", "-o", tmp_path / "x.heapsnapshot")
+    assert r.returncode == 2 and "does not handle SIGUSR2" in r.stderr, r.stderr
+    assert svc.proc.poll() is None
 
 
 def test_a_taken_inspector_port_names_its_holder(services, tmp_path):
@@ -361,6 +380,9 @@ def test_a_worker_threads_heap_is_captured(tmp_path):
         listed = json.loads(heaptui("targets", "--json").stdout)
         mine = next(p for p in listed["processes"] if p["pid"] == proc.pid)
         assert [w["worker_id"] for w in mine["workers"]] == ["1"]
+        with inspector.connect(pid=proc.pid) as session:  # Node reports a worker once per session
+            assert [w.worker_id for w in inspector.list_workers(session)] == ["1"]
+            assert [w.worker_id for w in inspector.list_workers(session)] == ["1"]
         out = tmp_path / "worker.heapsnapshot"
         r = heaptui("capture", "--pid", proc.pid, "--worker", "1", "-o", out)
         assert r.returncode == 0, r.stderr

@@ -25,8 +25,7 @@ def connect(host="127.0.0.1", port=None, pid=None, allow_remote=False, idle_time
     check_host(host, allow_remote)
     netns_pid = None
     if pid is not None:
-        port = attach(pid)
-        host = "127.0.0.1"
+        host, port = attach(pid)
         netns_pid = pid if procfs.in_other_netns(pid) else None
     port = port if port is not None else 9229
     chosen = choose_target(list_targets(host, port, connect_timeout, allow_remote, netns_pid), target,
@@ -43,7 +42,9 @@ def pid_listening_on(port):
     """The local process (in heaptui's network namespace) whose socket listens on this port, if it can
     be seen."""
     held = procfs.holders_of([(a, port) for a in ("127.0.0.1", "0.0.0.0", "::", "::1")])
-    return next(iter(held.values()))[0] if held else None
+    # A forwarder (docker-proxy for -p 127.0.0.1:9229:9229) is not the target: only a Node process is.
+    nodes = [pid for pid, _argv in held.values() if procfs.is_node(pid)]
+    return nodes[0] if nodes else None
 
 
 __all__ = ["connect", "CDPSession", "Target", "NodeProcess", "list_targets", "node_processes", "attach",

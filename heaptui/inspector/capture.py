@@ -336,6 +336,13 @@ def _wait_for_signal_snapshot(pid, signal_name, timeout, progress):
         raise InspectorGone(f"no process with pid {pid}") from None
     except OSError as e:
         raise InspectorError(f"cannot see process {pid}'s working directory: {e.strerror}") from None
+    if procfs.is_node(pid) is None:
+        raise InspectorError(f"process {pid} is not a Node.js process")
+    if not procfs.catches(pid, sig):
+        # Node handles it only when started with --heapsnapshot-signal=SIG; otherwise it would die.
+        raise InspectorError(f"process {pid} does not handle {sig.name} (it was not started with "
+                             f"--heapsnapshot-signal={sig.name}), and the signal would kill it; capture "
+                             f"through its inspector instead: heaptui capture --pid {pid}")
     before = _snapshots_in(cwd)
     try:
         os.kill(pid, sig)

@@ -43,6 +43,7 @@ class NodeProcess:
     command: str
     cwd: str | None
     inspector_port: int | None  # loopback port of its inspector, if open
+    inspector_host: str | None = None  # the loopback address it listens on
     listening: list = field(default_factory=list)  # (address, port) of every listening TCP socket
     container: procfs.Container | None = None  # set when it runs in other namespaces than heaptui
     memory: procfs.ProcessMemory | None = None
@@ -183,37 +184,45 @@ def _int(text):
         return None
 
 
-def inspector_candidates(pid, listening=None, flags=None):
-    """Loopback ports of process pid that are its inspector's, judged from /proc alone (no traffic):
-    the port it told us after SIGUSR1, the port its flags (or the default 9229) name, and with
-    --inspect=0 the first socket it opened."""
+def inspector_candidates(pid, listening=None, flags=None, ambiguous=False):
+    """(host, port) of process pid's inspector, judged from /proc alone (no traffic): the port it opened
+    after our SIGUSR1 (remembered), the port its flags name when it was started with --inspect, and with
+    --inspect=0 the first socket it opened. With ambiguous=True also the port its flags (or the default
+    9229) name when it was not started with --inspect: its inspector if someone opened it with SIGUSR1,
+    or a server of its own; only a capture the user asked for tries that one."""
     listening = procfs.listening_of(pid) if listening is None else listening
     flags = procfs.inspector_flags(pid) if flags is None else flags
-    ports = []
+    found = []
     remembered = _remembered().get(f"{pid}:{procfs.start_time(pid)}")
-    if any(port == remembered for _fd, _address, port in listening):
-        ports.append(remembered)
-    if flags.port:
-        if any(port == flags.port and procfs.address_matches(address, flags.host)
-               for _fd, address, port in listening):
-            ports.append(flags.port)
-    elif flags.at_start:
-        first = [port for _fd, address, port in listening if procfs.address_matches(address, flags.host)]
-        if first:
-            ports.append(first[0])  # lowest file descriptor: opened before the script ran
-    return list(dict.fromkeys(ports))
+    for _fd, address, port in listening:
+        if port == remembered and (procfs.is_loopback(address) or procfs.is_any(address)):
+            found.append((connect_host(address), port))
+    if flags.port and (flags.at_start or ambiguous):
+        found += [(connect_host(address), port) for _fd, address, port in listening
+                  if port == flags.port and procfs.address_matches(address, flags.host)]
+    elif not flags.port and flags.at_start:
+        first = [(connect_host(address), port) for _fd, address, port in listening
+                 if procfs.address_matches(address, flags.host)]
+        found += first[:1]  # the lowest file descriptor: opened before the script ran
+    return list(dict.fromkeys(found))
 
 
-def _connect_host(address):
-    return "::1" if address == "::1" else "127.0.0.1"
+def connect_host(address):
+    """The address to connect to for a socket listening on `address`: itself when it is a loopback
+    address, the loopback of its family when it listens on every address."""
+    if address == "::":
+        return "::1"
+    if address == "0.0.0.0":
+        return "127.0.0.1"
+    return address
 
 
-def find_inspector(pid):
-    """The loopback port of process pid's open inspector, or None; asks nothing but that port."""
+def find_inspector(pid, ambiguous=False):
+    """(host, port) of process pid's open inspector, or None; asks nothing but that port."""
     netns_pid = pid if procfs.in_other_netns(pid) else None
-    for port in inspector_candidates(pid):
-        if _inspector_verdict(port, netns_pid=netns_pid):
-            return port
+    for host, port in inspector_candidates(pid, ambiguous=ambiguous):
+        if _inspector_verdict(port, host, netns_pid=netns_pid):
+            return host, port
     return None
 
 
@@ -235,10 +244,12 @@ def node_processes(with_memory=True):
             cwd = None
         listening = procfs.listening_of(pid)
         try:
-            port = find_inspector(pid)
+            found = find_inspector(pid)
         except InspectorError:
-            port = None
-        out.append(NodeProcess(pid=pid, command=" ".join(argv), cwd=cwd, inspector_port=port,
+            found = None
+        out.append(NodeProcess(pid=pid, command=" ".join(argv), cwd=cwd,
+                               inspector_port=found[1] if found else None,
+                               inspector_host=found[0] if found else None,
                                listening=sorted((a, p) for _fd, a, p in listening),
                                container=procfs.container_of(pid),
                                memory=procfs.memory_of(pid) if with_memory else None))
@@ -264,7 +275,8 @@ def _holder_message(pid, flags):
 
 def attach(pid, timeout=10.0):
     """Opens the inspector of a running Node process (SIGUSR1, as Node's docs describe) and returns
-    its loopback port. Returns at once when it is already open. Sends nothing to any other port."""
+    the (host, port) it listens on. Returns at once when it is already open. Sends nothing to any
+    other port, and no signal the process would die of."""
     if is_node(pid) is None:
         if not os.path.exists(f"/proc/{pid}"):
             raise InspectorGone(f"no process with pid {pid}")
@@ -272,13 +284,20 @@ def attach(pid, timeout=10.0):
     netns_pid = pid if procfs.in_other_netns(pid) else None
     flags = procfs.inspector_flags(pid)
     before = procfs.listening_of(pid)
-    for port in inspector_candidates(pid, before, flags):
-        if _inspector_verdict(port, netns_pid=netns_pid):
-            return port
-    if flags.disabled:
-        raise InspectorError(f"process {pid} was started with --disable-sigusr1: its inspector cannot be "
-                             "opened from outside; restart it with --inspect, or use --signal with "
-                             "--heapsnapshot-signal")
+    for host, port in inspector_candidates(pid, before, flags):
+        if _inspector_verdict(port, host, netns_pid=netns_pid):
+            return host, port
+    if flags.disabled or not procfs.catches(pid, signal.SIGUSR1):
+        raise InspectorError(f"process {pid} does not handle SIGUSR1 (started with --disable-sigusr1?): its "
+                             "inspector cannot be opened from outside, and the signal would kill it; restart "
+                             "it with --inspect, or use --signal with --heapsnapshot-signal")
+    # Its own socket on the inspector's port: an inspector someone opened earlier, or a server of its
+    # own. The user asked to capture this process, so that one port may be asked.
+    for host, port in inspector_candidates(pid, before, flags, ambiguous=True):
+        verdict = _inspector_verdict(port, host, netns_pid=netns_pid)
+        if verdict:
+            _remember(pid, port)
+            return host, port
     taken = _holder_message(pid, flags)
     if taken:
         raise InspectorError(taken)
@@ -302,18 +321,18 @@ def attach(pid, timeout=10.0):
         # The socket that appeared after our signal is the inspector's; the flags' port first.
         fresh.sort(key=lambda ap: (ap[1] != flags.port, ap[1]))
         for address, port in fresh:
-            verdict = _inspector_verdict(port, _connect_host(address), netns_pid=netns_pid)
+            verdict = _inspector_verdict(port, connect_host(address), netns_pid=netns_pid)
             if verdict:
                 _remember(pid, port)
-                return port
+                return connect_host(address), port
             if verdict is False:
                 asked.add((address, port))
     taken = _holder_message(pid, flags)
     if taken:
         raise InspectorError(taken)
     raise InspectorTimeout(
-        f"process {pid} did not open its inspector within {timeout:g} s after SIGUSR1 (started with "
-        "--disable-sigusr1, or is it stopped?)")
+        f"process {pid} did not open its inspector within {timeout:g} s after SIGUSR1 (is it stopped, or "
+        "busy in a long synchronous task?)")
 
 
 @dataclass

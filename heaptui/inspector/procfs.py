@@ -52,6 +52,19 @@ def is_node(pid):
     return None
 
 
+def catches(pid, signum):
+    """Whether process pid has a handler for signal `signum` (SigCgt in /proc/PID/status): a signal it
+    does not catch would kill it (SIGUSR1 and SIGUSR2 do by default)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("SigCgt:"):
+                    return bool(int(line.split()[1], 16) >> (signum - 1) & 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    return False
+
+
 def start_time(pid):
     """The process's start time in clock ticks since boot: with the pid, it names one process."""
     try:
@@ -74,7 +87,25 @@ class InspectorFlags:
 _VALUE_OPTIONS = {"-r", "--require", "-e", "--eval", "-p", "--print", "--import", "--loader",
                   "--experimental-loader", "-C", "--conditions", "--title", "--inspect-port", "--debug-port",
                   "--env-file", "--input-type", "--stack-trace-limit", "--redirect-warnings", "--icu-data-dir",
-                  "--openssl-config", "--tls-cipher-list", "--unhandled-rejections", "--dns-result-order"}
+                  "--openssl-config", "--tls-cipher-list", "--unhandled-rejections", "--dns-result-order",
+                  "--diagnostic-dir", "--heapsnapshot-signal", "--heapsnapshot-near-heap-limit", "--report-dir",
+                  "--report-directory", "--report-filename", "--report-signal", "--cpu-prof-dir",
+                  "--cpu-prof-name", "--cpu-prof-interval", "--heap-prof-dir", "--heap-prof-name",
+                  "--heap-prof-interval", "--watch-path", "--disable-warning", "--experimental-policy",
+                  "--policy-integrity", "--secure-heap", "--secure-heap-min", "--max-http-header-size",
+                  "--trace-event-categories", "--trace-event-file-pattern", "--tls-keylog", "--use-largepages",
+                  "--experimental-sea-config", "--test-reporter", "--test-reporter-destination",
+                  "--test-name-pattern", "--test-concurrency", "--localstorage-file", "--snapshot-blob",
+                  "--build-snapshot-config", "--experimental-config-file", "--run", "--env-file-if-exists",
+                  "--experimental-default-type", "--inspect-publish-uid"}
+
+
+def _option_name(arg):
+    """Node accepts `_` for `-` inside option names (--inspect_port)."""
+    name, eq, value = arg.partition("=")
+    if name.startswith("--"):
+        name = "--" + name[2:].replace("_", "-")
+    return name + eq + value
 
 
 def _node_options(argv, environ):
@@ -91,6 +122,7 @@ def _node_options(argv, environ):
                     break
                 i += 1
                 continue
+            a = _option_name(a)
             if a in _VALUE_OPTIONS and i + 1 < len(args):
                 options.append(f"{a}={args[i + 1]}")
                 i += 1
@@ -385,29 +417,45 @@ def cgroup_memory(pid, root="/sys/fs/cgroup", proc="/proc"):
         return None
     best = None
     for _hid, controllers, path in lines:
-        if controllers == "":  # cgroup v2
-            candidates = [(os.path.join(root, "unified"), 2), (root, 2)]
-            files = ("memory.max", "memory.current")
-        elif "memory" in controllers.split(","):
-            candidates = [(os.path.join(root, "memory"), 1), (os.path.join(root, controllers), 1)]
-            files = ("memory.limit_in_bytes", "memory.usage_in_bytes")
-        else:
-            continue
-        for mount, version in candidates:
-            if not os.path.exists(os.path.join(mount, "cgroup.procs")):
+        if ".." in path.split("/"):
+            # The target is in another cgroup namespace than heaptui (heaptui in a sibling container):
+            # in its own view of /sys/fs/cgroup its cgroup is the root, with the limit on it.
+            theirs = os.path.join(proc, str(pid), "root", root.lstrip("/"))
+            if os.path.realpath(theirs) == os.path.realpath(root):
                 continue
-            for directory in _ancestors(mount, path):
-                limit = _read_int(os.path.join(directory, files[0]))
-                usage = _read_int(os.path.join(directory, files[1]))
-                if limit is None or usage is None or limit >= _UNLIMITED:
-                    continue
-                # Page cache the kernel reclaims before it kills anything is not use (as `docker stats`).
-                usage -= _stat(os.path.join(directory, "memory.stat"),
-                               "total_inactive_file" if version == 1 else "inactive_file")
-                found = CgroupMemory(path=directory, version=version, limit=limit, usage=usage)
-                if best is None or found.room < best.room:
-                    best = found
-            break
+            found = _limit_on_path(theirs, controllers, "/")
+        else:
+            found = _limit_on_path(root, controllers, path)
+        if found is not None and (best is None or found.room < best.room):
+            best = found
+    return best
+
+
+def _limit_on_path(root, controllers, path):
+    """The tightest memory limit from cgroup `path` up to the root of the hierarchy mounted under
+    `root` for `controllers` ("" for cgroup v2), or None."""
+    if controllers == "":  # cgroup v2
+        candidates = [(os.path.join(root, "unified"), 2), (root, 2)]
+        files = ("memory.max", "memory.current")
+    elif "memory" in controllers.split(","):
+        candidates = [(os.path.join(root, "memory"), 1), (os.path.join(root, controllers), 1)]
+        files = ("memory.limit_in_bytes", "memory.usage_in_bytes")
+    else:
+        return None
+    mount, version = next(((m, v) for m, v in candidates if os.path.exists(os.path.join(m, "cgroup.procs"))),
+                          (None, None))
+    best = None
+    for directory in _ancestors(mount, path) if mount else ():
+        limit = _read_int(os.path.join(directory, files[0]))
+        usage = _read_int(os.path.join(directory, files[1]))
+        if limit is None or usage is None or limit >= _UNLIMITED:
+            continue
+        # Page cache the kernel reclaims before it kills anything is not use (as `docker stats`).
+        usage -= _stat(os.path.join(directory, "memory.stat"),
+                       "total_inactive_file" if version == 1 else "inactive_file")
+        found = CgroupMemory(path=directory, version=version, limit=limit, usage=usage)
+        if best is None or found.room < best.room:
+            best = found
     return best
 
 

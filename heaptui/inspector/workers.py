@@ -20,26 +20,32 @@ class Worker:
 
 
 def list_workers(session, idle_timeout=10.0):
-    """The target's worker threads (NodeWorker.enable reports every one already running)."""
-    found = {}
+    """The target's worker threads. Node reports each worker once per session (when NodeWorker is
+    enabled, and as workers start and stop), so the session keeps the list, updated by those events."""
+    known = getattr(session, "_workers", None)
+    if known is None:
+        known = session._workers = {}
 
-    def attached(params):
-        info = params.get("workerInfo", {})
-        found[params.get("sessionId")] = Worker(session_id=str(params.get("sessionId")),
-                                               worker_id=str(info.get("workerId", "")),
-                                               title=str(info.get("title", "")), url=str(info.get("url", "")),
-                                               type=str(info.get("type", "worker")))
+        def attached(params):
+            info = params.get("workerInfo", {})
+            known[str(params.get("sessionId"))] = Worker(
+                session_id=str(params.get("sessionId")), worker_id=str(info.get("workerId", "")),
+                title=str(info.get("title", "")), url=str(info.get("url", "")), type=str(info.get("type", "worker")))
 
-    session.on("NodeWorker.attachedToWorker", attached)
-    try:
-        session.call("NodeWorker.enable", {"waitForDebuggerOnStart": False}, idle_timeout=idle_timeout)
-    except InspectorError as e:
-        if isinstance(e, InspectorGone):
-            raise
-        return []  # not Node, or a Node without workers support
-    # Node reports the workers right after its reply; a harmless round trip lets them arrive.
+        def detached(params):
+            known.pop(str(params.get("sessionId")), None)
+
+        session.on("NodeWorker.attachedToWorker", attached)
+        session.on("NodeWorker.detachedFromWorker", detached)
+        try:
+            session.call("NodeWorker.enable", {"waitForDebuggerOnStart": False}, idle_timeout=idle_timeout)
+        except InspectorError as e:
+            if isinstance(e, InspectorGone):
+                raise
+            return []  # not Node, or a Node without workers support
+    # Node reports workers right after its reply; a harmless round trip lets those events arrive.
     session.call("Runtime.getHeapUsage", idle_timeout=idle_timeout)
-    return list(found.values())
+    return list(known.values())
 
 
 def choose_worker(workers, wanted):
@@ -71,9 +77,7 @@ class WorkerSession:
         self._next_id = 0
         self._replies = {}
         self._handlers = {}
-        self._gone = False
         parent.on("NodeWorker.receivedMessageFromWorker", self._received)
-        parent.on("NodeWorker.detachedFromWorker", self._detached)
 
     def _received(self, params):
         if params.get("sessionId") != self.worker.session_id:
@@ -89,20 +93,20 @@ class WorkerSession:
             if handler is not None:
                 handler(msg.get("params", {}))
 
-    def _detached(self, params):
-        if params.get("sessionId") == self.worker.session_id:
-            self._gone = True
-
     def on(self, method, handler):
         self._handlers[method] = handler
 
+    def _gone(self):
+        return self.worker.session_id not in getattr(self.parent, "_workers", {})
+
     def call(self, method, params=None, idle_timeout=None):
-        self._next_id += 1
-        msg_id = self._next_id
-        message = json.dumps({"id": msg_id, "method": method, "params": params or {}})
-        self.parent.call("NodeWorker.sendMessageToWorker", {"sessionId": self.worker.session_id,
-                                                            "message": message}, idle_timeout=idle_timeout)
-        self.parent.wait_until(lambda: msg_id in self._replies or self._gone, method, idle_timeout)
+        with self.parent.lock:  # one exchange at a time on the parent's connection
+            self._next_id += 1
+            msg_id = self._next_id
+            message = json.dumps({"id": msg_id, "method": method, "params": params or {}})
+            self.parent.call("NodeWorker.sendMessageToWorker", {"sessionId": self.worker.session_id,
+                                                                "message": message}, idle_timeout=idle_timeout)
+            self.parent.wait_until(lambda: msg_id in self._replies or self._gone(), method, idle_timeout)
         if msg_id not in self._replies:
             raise InspectorGone(f"the worker thread exited during {method}")
         msg = self._replies.pop(msg_id)

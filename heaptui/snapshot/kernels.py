@@ -945,3 +945,29 @@ def located_mask(loc_nodes, node_type, object_type, n):
         if node_type[v] == object_type:
             out[v] = 1
     return out
+
+
+@kernel("(int64, uint32[::1], uint32[::1], uint8[::1], int64, uint8[::1])")
+def reach_avoiding(root, first_edge, edge_to, edge_type, weak_etype, skip):
+    """DevTools' bfs from the root with a named filter: every node reached without weak edges and
+    without the edges marked in `skip`; 1 for each (the root included)."""
+    n = first_edge.shape[0] - 1
+    seen = np.zeros(n, dtype=np.uint8)
+    queue = np.empty(n, dtype=np.uint32)
+    seen[root] = 1
+    queue[0] = root
+    qlen = 1
+    head = 0
+    while head < qlen:
+        v = queue[head]
+        head += 1
+        for e in range(first_edge[v], first_edge[v + 1]):
+            if edge_type[e] == weak_etype or skip[e]:
+                continue
+            c = edge_to[e]
+            if seen[c]:
+                continue
+            seen[c] = 1
+            queue[qlen] = c
+            qlen += 1
+    return seen

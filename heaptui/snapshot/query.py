@@ -585,6 +585,22 @@ class SnapshotQuery:
             self._traces = AllocationTraces(self.heap)
         return self._traces
 
+    # DevTools' named Summary filters (see filters.py): names for filter_mask().
+    FILTERS = ("duplicated-strings", "retained-by-detached-dom", "retained-by-console")
+
+    def filter_mask(self, name):
+        """The node mask of DevTools' named filter `name`, for classes(mask=...) and instances()."""
+        from .filters import named_filter_mask
+        masks = self.__dict__.setdefault("_filter_masks", {})
+        if name not in masks:
+            masks[name] = named_filter_mask(self, name)
+        return masks[name]
+
+    def duplicated_strings(self, limit=50):
+        """Contents held by more than one string object (DuplicatedString rows), most waste first."""
+        from .filters import duplicated_strings
+        return duplicated_strings(self, limit)
+
     def classes(self, sort="retained", descending=None, name_filter=None, id_range=None,
                 allocated_by=None, mask=None):
         """Summary rows (DevTools' Constructor table). Default order: retained size, largest first.

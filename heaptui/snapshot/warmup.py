@@ -118,6 +118,9 @@ def exercise_queries(snap):
     snap.node_columns(0, min(snap.node_count, 5000))
     snap.statistics()
     snap.heap.dominated_children()
+    for name in snap.FILTERS:
+        snap.classes(mask=snap.filter_mask(name))
+    snap.duplicated_strings(limit=5)
     traces = snap.allocation_traces()
     if traces.available:
         traces.allocated_by_mask("x")

@@ -361,6 +361,7 @@ class ExploreScreen(ObjectPanes, SortableTable, Screen):
         Binding("b", "between", "Between", show=False),
         Binding("a", "allocated_by", "Allocated by", show=False),
         Binding("0", "clear_filter", "All objects", show=False),
+        Binding("f", "named_filter", "DevTools filters", show=False),
         Binding("t", "statistics", "Stats"),
         Binding("d", "switch_panes", "Detail"),
         Binding("o", "containment", "Containment", show=False),
@@ -581,8 +582,26 @@ class ExploreScreen(ObjectPanes, SortableTable, Screen):
         self._apply_filter(traces.allocated_by_mask(name), f"allocated by {name}")
         self.query_one("#summary", TreeTable).focus()
 
+    NAMED_FILTERS = {"duplicated-strings": "duplicated strings",
+                     "retained-by-detached-dom": "retained by detached DOM nodes",
+                     "retained-by-console": "retained by the DevTools console"}
+
+    def action_named_filter(self):
+        """DevTools' named Summary filters, one after the other (0 shows all objects again)."""
+        names = list(self.NAMED_FILTERS)
+        step = getattr(self, "_named_step", 0)
+        self._named_step = step + 1
+        name = names[step % len(names)]
+        self._compute_named_filter(name)
+
+    @work(thread=True, exclusive=True, group="named-filter", exit_on_error=False)
+    def _compute_named_filter(self, name):
+        mask = self.snap.filter_mask(name)  # cached once computed
+        self.app.call_from_thread(self._apply_filter, mask, self.NAMED_FILTERS[name])
+
     def action_clear_filter(self):
         self._between_step = 0
+        self._named_step = 0
         self._apply_filter(None, "")
 
     def action_back(self):
