@@ -419,6 +419,48 @@ def cmd_stats(args):
     return 0
 
 
+def cmd_dominators(args):
+    """The dominator tree from the root, or from one object: what each object alone keeps alive."""
+    snap = open_with_progress(args.file, args.no_cache)
+    if args.id is not None:
+        node_id = _parse_id(args.id)
+        start = snap.find_id(node_id)
+        if start is None:
+            raise UsageError(f"no object with id @{node_id} in {args.file}")
+    else:
+        start = snap.root
+
+    def subtree(v, depth):
+        kids, total = snap.dominated(v, args.top) if depth < args.depth else ([], snap.dominated(v, 1)[1])
+        return {"node": snap.node(v).as_json(), "children_total": total,
+                "children": [subtree(c, depth + 1) for c in kids]}
+
+    tree = subtree(start, 0)
+    t_root_id = int(snap.heap.node_id[snap.root])
+    if args.json:
+        json.dump(tree, sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    total = snap.statistics().total
+
+    def show(t, prefix, last, top):
+        n = t["node"]
+        name = n["name"] or ("(root)" if n["id"] == t_root_id else n.get("class", ""))
+        name = name if len(name) <= 50 else name[:49] + "\u2026"
+        line = (f"{name} @{n['id']}  retained {human_size(n['retained_size'])} "
+                f"({percent(n['retained_size'], total).strip()}), shallow {human_size(n['self_size'])}")
+        print(line if top else prefix + ("\u2514\u2500 " if last else "\u251c\u2500 ") + line)
+        inner = prefix if top else prefix + ("   " if last else "\u2502  ")
+        for i, c in enumerate(t["children"]):
+            show(c, inner, i == len(t["children"]) - 1 and len(t["children"]) == t["children_total"], False)
+        more = t["children_total"] - len(t["children"])
+        if t["children"] and more > 0:
+            print(inner + f"\u2514\u2500 \u2026 {more:,} more (--top)")
+
+    show(tree, "", True, True)
+    return 0
+
+
 def cmd_strings(args):
     snap = open_with_progress(args.file, args.no_cache)
     dups = snap.duplicated_strings(limit=args.top)
@@ -655,8 +697,13 @@ def cmd_open(argv):
         is the loader's, while the app indexes it); None when it may be one."""
         with open(path, "rb") as fh:
             head = fh.read(1 << 16)
-        if head[:2] == b"\x1f\x8b":
-            return "the file is gzip-compressed; gunzip it first"
+        if head[:2] == b"\x1f\x8b":  # a .heapsnapshot.gz: judged by what it holds
+            import gzip
+            try:
+                with gzip.open(path, "rb") as fh:
+                    head = fh.read(1 << 16)
+            except (OSError, EOFError) as e:
+                return f"the gzip stream is damaged or truncated ({e})"
         text = head.removeprefix(b"\xef\xbb\xbf").lstrip()  # a byte order mark is accepted
         if not text:
             return "the file is empty" if not head else "the file holds only white space"
@@ -786,6 +833,13 @@ def build_parser():
     s.add_argument("--full", action="store_true",
                    help="every step of the path and the dominator chain, runs not folded")
     s.set_defaults(func=cmd_object)
+
+    s = with_file(sub.add_parser("dominators", help="the dominator tree: what each object alone keeps alive"))
+    s.add_argument("id", metavar="@ID", nargs="?", help="start at this object (default: the root)")
+    s.add_argument("--depth", type=count, default=3, help="levels to show (default 3)")
+    s.add_argument("--top", type=count, default=10, help="children per object, biggest first (default 10)")
+    s.add_argument("--json", action="store_true", help="the tree as nested JSON objects")
+    s.set_defaults(func=cmd_dominators)
 
     s = with_file(sub.add_parser("strings", help="duplicated strings: contents held more than once, the bytes "
                                                  "interning would save, and who holds them"))

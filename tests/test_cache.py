@@ -174,11 +174,28 @@ def test_eviction_never_touches_other_directories(tmp_path, monkeypatch):
     assert 1 <= len(entries) <= 8
 
 
-def test_gzipped_file_gets_a_hint(tmp_path):
+def test_a_gzipped_snapshot_opens_as_it_is(tmp_path, monkeypatch):
+    """.heapsnapshot.gz opens directly (decompressed to a private file that is removed after the
+    parse), with the same numbers as the plain file; its index is cached for the .gz itself."""
     import gzip
-    from heaptui.snapshot import SnapshotError
+    from heaptui.snapshot import IndexCache, SnapshotError
+    monkeypatch.setenv("HEAPTUI_CACHE_DIR", str(tmp_path / "home"))
     p = make(tmp_path / "a.heapsnapshot")
     gz = tmp_path / "a.heapsnapshot.gz"
     gz.write_bytes(gzip.compress(p.read_bytes()))
-    with pytest.raises(SnapshotError, match="gunzip"):
-        open_snapshot(gz, use_cache=False)
+    plain = [r.as_json() for r in open_snapshot(p, use_cache=False).classes()]
+    cache = IndexCache(str(tmp_path / "index"))
+    first = open_snapshot(gz, cache=cache)
+    assert not first.from_cache and [r.as_json() for r in first.classes()] == plain
+    again = open_snapshot(gz, cache=cache)
+    assert again.from_cache and [r.as_json() for r in again.classes()] == plain
+    assert os.listdir(tmp_path / "home" / "unpack") == []  # nothing left behind
+    broken = tmp_path / "broken.heapsnapshot.gz"
+    broken.write_bytes(gz.read_bytes()[:-40])
+    with pytest.raises(SnapshotError, match="gzip stream is damaged or truncated"):
+        open_snapshot(broken, use_cache=False)
+    assert os.listdir(tmp_path / "home" / "unpack") == []
+    twice = tmp_path / "twice.heapsnapshot.gz"
+    twice.write_bytes(gzip.compress(gz.read_bytes()))
+    with pytest.raises(SnapshotError, match="compressed twice"):
+        open_snapshot(twice, use_cache=False)

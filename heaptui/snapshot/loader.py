@@ -7,6 +7,7 @@ resident memory does not grow with the file.
 """
 from __future__ import annotations
 
+import errno
 import io
 import json
 import mmap
@@ -264,31 +265,87 @@ def _fixed_mmap_threshold():
 _fixed_mmap_threshold()
 
 
+GZIP_MAGIC = b"\x1f\x8b"
+
+
 def load(path, progress=None) -> RawSnapshot:
-    """Parses the file at `path`; raises SnapshotError with a one-line reason on bad input."""
+    """Parses the file at `path` (a .heapsnapshot, or one gzip-compressed); raises SnapshotError with a
+    one-line reason on bad input."""
     path = os.fspath(path)
+    if _is_gzip(path):
+        return _load_gzip(path, progress)
+    return _load_plain(path, path, progress)
+
+
+def _is_gzip(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read(2) == GZIP_MAGIC
+    except OSError:
+        return False  # the plain path says why the file cannot be read
+
+
+def _load_gzip(path, progress):
+    """Decompresses to a private file in heaptui's cache directory (the parser maps a plain file),
+    parses it, and removes it: what the parse keeps is copied out of the mapping."""
+    import gzip
+    import tempfile
+    import zlib
+    from ..paths import cache_home
+    directory = os.path.join(cache_home(), "unpack")
+    try:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        fd, plain = tempfile.mkstemp(prefix="unpacking-", suffix=".heapsnapshot", dir=directory)
+    except OSError as e:
+        raise SnapshotError(f"{path}: cannot decompress into {directory}: {e.strerror}") from None
+    try:
+        total = os.path.getsize(path)
+        with gzip.open(path, "rb") as src, os.fdopen(fd, "wb") as out:
+            raw = src.fileobj  # the compressed stream: its position is the progress
+            while True:
+                block = src.read(8 << 20)
+                if not block:
+                    break
+                out.write(block)
+                if progress:
+                    progress("decompressing", raw.tell() if raw is not None else 0, total)
+        return _load_plain(plain, path, progress)
+    except (EOFError, gzip.BadGzipFile, zlib.error) as e:
+        raise SnapshotError(f"{path}: the gzip stream is damaged or truncated ({e})") from None
+    except OSError as e:
+        if e.errno == errno.ENOSPC:
+            raise SnapshotError(f"{path}: no space left in {directory} to decompress it") from None
+        raise SnapshotError(f"{path}: cannot decompress: {e.strerror or e}") from None
+    finally:
+        try:
+            os.unlink(plain)
+        except OSError:
+            pass
+
+
+def _load_plain(path, label, progress):
     try:
         f = open(path, "rb")
     except FileNotFoundError:
-        raise SnapshotError(f"{path}: no such file") from None
+        raise SnapshotError(f"{label}: no such file") from None
     except IsADirectoryError:
-        raise SnapshotError(f"{path}: is a directory, not a snapshot file") from None
+        raise SnapshotError(f"{label}: is a directory, not a snapshot file") from None
     except OSError as e:
-        raise SnapshotError(f"{path}: cannot open: {e.strerror}") from None
+        raise SnapshotError(f"{label}: cannot open: {e.strerror}") from None
     with f:
         size = os.fstat(f.fileno()).st_size
         if size == 0:
-            raise SnapshotError(f"{path}: the file is empty")
+            raise SnapshotError(f"{label}: the file is empty")
         try:
             mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
         except (OSError, ValueError) as e:
-            raise SnapshotError(f"{path}: cannot map the file: {e}") from None
+            raise SnapshotError(f"{label}: cannot map the file: {e}") from None
     try:
         try:
             mm.madvise(mmap.MADV_SEQUENTIAL)
         except (AttributeError, OSError):
             pass
-        parser = _Parser(path, mm, progress)
+        parser = _Parser(label, mm, progress)
         try:
             return _parse(parser)
         finally:
@@ -304,7 +361,7 @@ def _parse(p: _Parser) -> RawSnapshot:
         p.fail("the file holds only white space")
     first = p.buf[pos]
     if p.size >= 2 and p.buf[0] == 0x1F and p.buf[1] == 0x8B:
-        p.fail("the file is gzip-compressed; gunzip it first")
+        p.fail("the file is gzip-compressed twice; gunzip it once first")
     if first != ord("{"):
         p.fail("not a heap snapshot (it is not a JSON object)")
     pos += 1

@@ -585,6 +585,18 @@ class SnapshotQuery:
             self._traces = AllocationTraces(self.heap)
         return self._traces
 
+    def dominated(self, v, limit=None):
+        """Children of v in the dominator tree (what v alone keeps alive), biggest retained first,
+        then by id; and how many there are in all."""
+        h = self.heap
+        if getattr(self, "_dominated", None) is None:
+            self._dominated = h.dominated_children()
+        first, children = self._dominated
+        kids = children[int(first[v]):int(first[v + 1])]
+        order = np.lexsort((h.node_id[kids], -h.retained[kids].astype(np.int64)))
+        chosen = kids[order[:limit] if limit else order]
+        return [int(c) for c in chosen], int(kids.shape[0])
+
     # DevTools' named Summary filters (see filters.py): names for filter_mask().
     FILTERS = ("duplicated-strings", "retained-by-detached-dom", "retained-by-console")
 
