@@ -461,6 +461,33 @@ def cmd_dominators(args):
     return 0
 
 
+def cmd_search(args):
+    """DevTools' Summary search: objects whose name contains the text (or matches --regex)."""
+    import re
+    snap = open_with_progress(args.file, args.no_cache)
+    try:
+        found = snap.search(args.query, case_sensitive=args.case_sensitive, regex=args.regex)
+    except re.error as e:
+        raise UsageError(f"not a regular expression: {e}") from None
+    shown = found[:args.top] if args.top else found
+    if args.json:
+        json.dump([snap.node(v).as_json() for v in shown], sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    body = []
+    for v in shown:
+        n = snap.node(v)
+        name = snap.display_name(v).replace("\n", "\\n")
+        body.append([f"@{n.id}", n.class_name[:30], name if len(name) <= 50 else name[:49] + "\u2026",
+                     human_size(n.retained_size)])
+    if body:
+        print(table(["Id", "Class", "Name", "Retained"], body, [">", "<", "<", ">"]))
+    more = len(found) - len(shown)
+    print(f"{len(found):,} objects match" + (f" ({more:,} more: --top 0 shows all)" if more > 0 else "")
+          + "; heaptui object FILE @ID shows one")
+    return 0
+
+
 def cmd_strings(args):
     snap = open_with_progress(args.file, args.no_cache)
     dups = snap.duplicated_strings(limit=args.top)
@@ -840,6 +867,15 @@ def build_parser():
     s.add_argument("--top", type=count, default=10, help="children per object, biggest first (default 10)")
     s.add_argument("--json", action="store_true", help="the tree as nested JSON objects")
     s.set_defaults(func=cmd_dominators)
+
+    s = with_file(sub.add_parser("search", help="objects by name, string content or plain-object properties "
+                                                "(DevTools' Summary search)"))
+    s.add_argument("query", metavar="TEXT")
+    s.add_argument("--case-sensitive", action="store_true")
+    s.add_argument("--regex", action="store_true", help="TEXT is a regular expression")
+    s.add_argument("--top", type=count, default=30, help="objects to show (0 = all; default 30)")
+    s.add_argument("--json", action="store_true", help="a JSON array of objects, in snapshot order")
+    s.set_defaults(func=cmd_search)
 
     s = with_file(sub.add_parser("strings", help="duplicated strings: contents held more than once, the bytes "
                                                  "interning would save, and who holds them"))

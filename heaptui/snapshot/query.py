@@ -597,6 +597,40 @@ class SnapshotQuery:
         chosen = kids[order[:limit] if limit else order]
         return [int(c) for c in chosen], int(kids.shape[0])
 
+    def search(self, query, case_sensitive=False, regex=False, mask=None):
+        """DevTools' search (Ctrl+F in the Summary): ordinals of the objects whose name, as DevTools
+        shows it (cons strings joined, plain objects as `{a, b}`), contains `query` (ignoring case
+        unless case_sensitive) or matches it as a regular expression; objects of no size are left
+        out, as DevTools leaves them out. In node order."""
+        import re
+        h = self.heap
+        if regex:
+            pattern = re.compile(query, 0 if case_sensitive else re.IGNORECASE)
+            test = pattern.search
+        elif case_sensitive:
+            def test(text):
+                return query in text
+        else:
+            pattern = re.compile(re.escape(query), re.IGNORECASE)
+            test = pattern.search
+        candidates = np.nonzero(h.self_size != 0)[0]
+        if mask is not None:
+            candidates = candidates[mask[candidates]]
+        names = h.node_name[candidates]
+        unique = np.unique(names)
+        hit_names = np.fromiter((bool(test(self.heap.strings[int(i)])) for i in unique), dtype=np.bool_,
+                                count=unique.shape[0])
+        hits = hit_names[np.searchsorted(unique, names)]
+        # Names DevTools builds rather than reads: judged one by one.
+        t = h.node_types
+        custom = h.node_type[candidates] == t["concatenated string"]
+        if "object" in h.node_type_names:
+            object_id = h.string_id("Object")
+            custom |= (h.node_type[candidates] == t["object"]) & (names == object_id)
+        for k in np.nonzero(custom)[0].tolist():
+            hits[k] = bool(test(self.display_name(int(candidates[k]))))
+        return [int(v) for v in candidates[hits]]
+
     # DevTools' named Summary filters (see filters.py): names for filter_mask().
     FILTERS = ("duplicated-strings", "retained-by-detached-dom", "retained-by-console")
 

@@ -18,5 +18,4 @@ for (const [ours, theirs] of [['duplicated-strings', 'duplicatedStrings'],
     name: a.name, count: a.count, distance: a.distance, self_size: a.self, retained_size: a.maxRet
   }))
 }
-process.stdout.write(JSON.stringify(out))
-process.exit(0)
+process.stdout.write(JSON.stringify(out), () => process.exit(0))  // once the pipe has it all
