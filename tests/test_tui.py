@@ -384,3 +384,30 @@ async def test_summary_filter_allocated_between(demo):
         await pilot.press("0")
         rows = {r.payload.name: r.payload.count for r in summary(app).table_rows}
         assert rows["Session"] == 3200 and "global" in rows
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)])
+async def test_dominators_view_expands_and_reveals_in_the_summary(size):
+    """m opens the dominator tree (from the root on a class row); children are biggest first, Enter
+    expands, v reveals the object in the Summary with its detail."""
+    from heaptui.tui.screens import DominatorsScreen
+    app = HeapApp(demo_paths()[:1])
+    async with app.run_test(size=size) as pilot:
+        await wait_for(pilot, lambda: exploring(app))
+        explore = app.screen
+        await pilot.press("m")
+        await wait_for(pilot, lambda: isinstance(app.screen, DominatorsScreen))
+        table = app.screen.query_one("#dominators", TreeTable)
+        await wait_for(pilot, lambda: len(table.table_rows) > 1)
+        snap = explore.snap
+        tops = [r.node for r in table.table_rows if r.kind == "instance"]
+        assert tops == snap.dominated(snap.root, len(tops))[0]  # the root's, biggest first
+        first = table.table_rows[0]
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: table.table_rows[1].depth == 1)
+        assert table.table_rows[1].node in snap.dominated(first.node)[0]
+        await pilot.press("down")
+        chosen = table.current.node
+        await pilot.press("v")
+        await wait_for(pilot, lambda: app.screen is explore)
+        await wait_for(pilot, lambda: summary(app).current is not None and summary(app).current.node == chosen)

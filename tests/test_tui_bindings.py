@@ -14,7 +14,7 @@ import heaptui.tui.screens as screens
 from heaptui.demo import demo_paths
 from heaptui.profile import load_profile
 from heaptui.tui.app import HeapApp
-from heaptui.tui.screens import (CaptureScreen, CompareScreen, ContainmentScreen, ExploreScreen,
+from heaptui.tui.screens import (CaptureScreen, CompareScreen, ContainmentScreen, DominatorsScreen, ExploreScreen,
                                  HelpScreen, HuntScreen, LoadingScreen, ProfileScreen, StatisticsScreen,
                                  SuspectsScreen)
 from pilot import exploring, wait_for
@@ -88,6 +88,7 @@ def screen_makers(home, app, profile_path):
         "compare": lambda: CompareScreen(app.loaded, len(app.loaded) - 1),
         "statistics": lambda: StatisticsScreen(home.snap),
         "containment": lambda: ContainmentScreen(home.path, home.snap),
+        "dominators": lambda: DominatorsScreen(home.path, home.snap, explore=home),
         "capture": lambda: CaptureScreen(),
         "help": lambda: HelpScreen(),
         "profile": lambda: ProfileScreen(profile_path, load_profile(profile_path)),
@@ -121,7 +122,7 @@ async def leave_text_boxes(pilot, app, but=None):
         await settle(pilot, app, but)
 
 
-@pytest.mark.parametrize("name", ["explore", "compare", "statistics", "containment", "capture", "help",
+@pytest.mark.parametrize("name", ["explore", "compare", "statistics", "containment", "dominators", "capture", "help",
                                   "profile", "hunt", "suspects"])
 async def test_every_key_of_a_screen(name, no_live_process, profile_path):
     app = HeapApp(demo_paths())

@@ -130,6 +130,40 @@ class ContainmentModel(RowModel, _ObjectRows):
         return self.edge_rows(row)
 
 
+class DominatorsModel(RowModel, _ObjectRows):
+    """The dominator tree: an object's children are what it alone keeps alive, biggest first (the
+    retained sizes DevTools computes are the sizes of these subtrees)."""
+
+    columns = [Column("Object", 0, "<"), Column("Distance", 8, ">"), Column("", 1, ">"),
+               Column("Shallow", 13, ">"), Column("Retained", 13, ">")]
+
+    def __init__(self, snap, start=None):
+        _ObjectRows.__init__(self, snap)
+        self.start = snap.root if start is None else start
+
+    def roots(self):
+        return self.dominated_rows(self.start, 0, (self.start,))
+
+    def children(self, row):
+        return self.dominated_rows(row.node, row.depth + 1, row.ancestors)
+
+    def dominated_rows(self, v, depth, ancestors, offset=0):
+        snap, h = self.snap, self.snap.heap
+        kids, total = snap.dominated(v, offset + PAGE)
+        out = []
+        for c in kids[offset:]:
+            out.append(Row(key=("dom", c), kind="instance", node=c, depth=depth, ancestors=ancestors + (c,),
+                           expandable=snap.dominated(c, 1)[1] > 0,
+                           cells=[node_label(snap, c), format_distance(int(h.distance[c])), "",
+                                  _size(int(h.self_size[c]), self.total), _size(int(h.retained[c]), self.total)]))
+        if offset + PAGE < total:
+            rest = total - offset - PAGE
+            out.append(Row(key=("more-dom", v, offset), kind="more", depth=depth,
+                           cells=[f"\u2026 {rest:,} more (Enter)"],
+                           payload=lambda: self.dominated_rows(v, depth, ancestors, offset + PAGE)))
+        return out
+
+
 class RetainersModel(RowModel):
     """DevTools' Retainers view for one object: who holds it, and who holds those, lazily."""
 

@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Footer, Input, Label, OptionList, Progres
 
 from ..format import format_distance, human_size, node_label
 from ..snapshot import Cancelled, SnapshotDiff, SnapshotError, open_snapshot
-from .models import (PAGE, BottomUpModel, ComparisonModel, ContainmentModel, RetainersModel,
+from .models import (PAGE, BottomUpModel, ComparisonModel, ContainmentModel, DominatorsModel, RetainersModel,
                      SummaryModel, SuspectsModel, TopDownModel)
 from .table import TableHeader, TreeTable
 
@@ -365,6 +365,7 @@ class ExploreScreen(ObjectPanes, SortableTable, Screen):
         Binding("t", "statistics", "Stats"),
         Binding("d", "switch_panes", "Detail"),
         Binding("o", "containment", "Containment", show=False),
+        Binding("m", "dominators", "Dominators", show=False),
         Binding("p", "capture", "Capture", show=False),
         Binding("escape", "close_inputs", "Close", show=False),
     ]
@@ -632,6 +633,12 @@ class ExploreScreen(ObjectPanes, SortableTable, Screen):
     def action_containment(self):
         self.app.push_screen(ContainmentScreen(self.path, self.snap))
 
+    def action_dominators(self):
+        """The dominator tree from the object under the cursor (from the root on a class row)."""
+        row = self.query_one("#summary", TreeTable).current
+        start = row.node if row is not None and row.node is not None else None
+        self.app.push_screen(DominatorsScreen(self.path, self.snap, start, explore=self))
+
     def action_capture(self):
         self.app.push_screen(CaptureScreen())
 
@@ -778,6 +785,42 @@ class ContainmentScreen(Screen):
     def moved(self, event):
         if event.row.node is not None and event.row is event.table.current:
             self.detail.show_node(self.snap, event.row.node)
+
+
+class DominatorsScreen(Screen):
+    """The dominator tree from the root, or from one object; Enter expands, `v` reveals the object
+    under the cursor in the Summary."""
+
+    AUTO_FOCUS = "#dominators"
+    BINDINGS = [Binding("v", "reveal", "Reveal in Summary"), Binding("escape", "app.pop_screen", "Back")]
+
+    def __init__(self, path, snap, start=None, explore=None):
+        super().__init__()
+        self.path, self.snap, self.start, self.explore = path, snap, start, explore
+
+    def compose(self):
+        whence = "the root" if self.start is None else node_label(self.snap, self.start)
+        yield Static(f"[b]Dominators[/b] of {_esc(os.path.basename(self.path))}, from {_esc(whence)}: what "
+                     "each object alone keeps alive", id="title")
+        table = TreeTable(DominatorsModel(self.snap, self.start), id="dominators")
+        yield TableHeader(table)
+        yield table
+        self.detail = ObjectDetail(id="detail")
+        yield self.detail
+        yield Footer(compact=True)
+
+    @on(TreeTable.Highlighted, "#dominators")
+    def moved(self, event):
+        if event.row.node is not None and event.row is event.table.current:
+            self.detail.show_node(self.snap, event.row.node)
+
+    def action_reveal(self):
+        row = self.query_one("#dominators", TreeTable).current
+        if row is None or row.node is None or self.explore is None:
+            return
+        node_id = int(self.snap.heap.node_id[row.node])
+        self.app.pop_screen()
+        self.explore.jump_to_id(str(node_id))
 
 
 # -- capture -------------------------------------------------------------------------------------------
