@@ -488,6 +488,52 @@ def cmd_search(args):
     return 0
 
 
+def cmd_closure(args):
+    """A function's source and what its scopes keep alive."""
+    snap = open_with_progress(args.file, args.no_cache)
+    node_id = _parse_id(args.id)
+    v = snap.find_id(node_id)
+    if v is None:
+        raise UsageError(f"no object with id @{node_id} in {args.file}")
+    try:
+        info = snap.closure(v)
+    except ValueError:
+        raise UsageError(f"@{node_id} is a {snap.class_name(v)}, not a function "
+                         "(heaptui search FILE NAME finds functions by name)") from None
+    h = snap.heap
+
+    def value(w):
+        return {"id": int(h.node_id[w]), "class": snap.class_name(w), "value": snap.display_name(w)[:200],
+                "retained_size": int(h.retained[w])}
+
+    doc = {"function": snap.node(v).as_json(),
+           "location": str(info.location) if info.location else None,
+           "source": [{"line": n, "text": t} for n, t in info.source_lines],
+           "scopes": [{"context": int(h.node_id[sc.context]),
+                       "variables": [dict(name=name, **value(w)) for name, w in sc.variables]}
+                      for sc in info.scopes]}
+    if args.json:
+        json.dump(doc, sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    name = snap.display_name(v) or "(anonymous)"
+    print(f"{name} @{node_id}" + (f"  defined at {info.location}" if info.location else ""))
+    for n, text in info.source_lines:
+        mark = ">" if info.location and n == info.location.line else " "
+        print(f" {mark}{n:>6} | {text[:120]}")
+    if not info.scopes:
+        print("Its scope holds no variables of its own (only the global scope).")
+    for depth, sc in enumerate(doc["scopes"], 1):
+        kept = sum(x["retained_size"] for x in sc["variables"])
+        print(f"Scope {depth} (context @{sc['context']}): {len(sc['variables'])} variables")
+        body = [[x["name"], f"{x['class'][:28]} @{x['id']}", human_size(x["retained_size"])]
+                for x in sorted(sc["variables"], key=lambda x: -x["retained_size"])]
+        if body:
+            print(table(["  Variable", "Value", "Retained"], [["  " + b[0]] + b[1:] for b in body],
+                        ["<", "<", ">"]))
+    return 0
+
+
 def cmd_strings(args):
     snap = open_with_progress(args.file, args.no_cache)
     dups = snap.duplicated_strings(limit=args.top)
@@ -876,6 +922,11 @@ def build_parser():
     s.add_argument("--top", type=count, default=30, help="objects to show (0 = all; default 30)")
     s.add_argument("--json", action="store_true", help="a JSON array of objects, in snapshot order")
     s.set_defaults(func=cmd_search)
+
+    s = with_file(sub.add_parser("closure", help="a function: its source, and what its scopes keep alive"))
+    s.add_argument("id", metavar="@ID", help="the function's id, as @12345")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_closure)
 
     s = with_file(sub.add_parser("strings", help="duplicated strings: contents held more than once, the bytes "
                                                  "interning would save, and who holds them"))

@@ -67,6 +67,20 @@ class EdgeInfo:
     target: int  # ordinal
 
 
+@dataclass
+class Scope:
+    context: int  # the context object (ordinal)
+    variables: list  # [(name, value ordinal)], as the context holds them
+
+
+@dataclass
+class ClosureInfo:
+    function: int
+    location: "SourceLocation | None"
+    scopes: list  # Scope, innermost first
+    source_lines: list  # [(1-based line number, text)] around the definition; [] without source
+
+
 @dataclass(frozen=True)
 class SourceLocation:
     """Where a function or a constructor is defined, numbered from 1 as DevTools shows it."""
@@ -630,6 +644,34 @@ class SnapshotQuery:
         for k in np.nonzero(custom)[0].tolist():
             hits[k] = bool(test(self.display_name(int(candidates[k]))))
         return [int(v) for v in candidates[hits]]
+
+    def closure(self, v, context_lines=2):
+        """What a function (closure) keeps alive: its scopes, innermost first, each a context object
+        with the variables it holds [(name, value ordinal)], up to the native context; its source
+        location, and the source lines around it when the snapshot holds the script's source."""
+        h = self.heap
+        if h.node_type_names[h.node_type[v]] != "closure":
+            raise ValueError("not a function")
+        edge_named = lambda n, name: next((e.target for e in self.edges(n) if e.name == name), None)
+        scopes, seen = [], set()
+        ctx = edge_named(v, "context")
+        while ctx is not None and ctx not in seen and "NativeContext" not in self.raw_name(ctx):
+            seen.add(ctx)
+            variables = [(e.name, e.target) for e in self.edges(ctx) if e.type == "context"]
+            scopes.append(Scope(context=ctx, variables=variables))
+            ctx = edge_named(ctx, "previous")
+        location = self.source_location(v)
+        lines = []
+        if location is not None:
+            shared = edge_named(v, "shared")
+            script = shared is not None and (edge_named(shared, "script_or_debug_info")
+                                             or edge_named(shared, "script"))
+            source = script and edge_named(script, "source")
+            if source and h.node_type_names[h.node_type[source]] in ("string", "concatenated string"):
+                text = self.display_name(source).split("\n")
+                lo, hi = max(1, location.line - context_lines), min(len(text), location.line + context_lines)
+                lines = [(n, text[n - 1]) for n in range(lo, hi + 1)]
+        return ClosureInfo(function=int(v), location=location, scopes=scopes, source_lines=lines)
 
     # DevTools' named Summary filters (see filters.py): names for filter_mask().
     FILTERS = ("duplicated-strings", "retained-by-detached-dom", "retained-by-console")
