@@ -411,3 +411,25 @@ async def test_dominators_view_expands_and_reveals_in_the_summary(size):
         await pilot.press("v")
         await wait_for(pilot, lambda: app.screen is explore)
         await wait_for(pilot, lambda: summary(app).current is not None and summary(app).current.node == chosen)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)])
+async def test_search_finds_objects_and_reveals_them(size):
+    """ctrl+f searches like DevTools' Summary search; the results are the model's, v reveals one."""
+    from heaptui.tui.screens import SearchScreen
+    app = HeapApp(demo_paths()[:1])
+    async with app.run_test(size=size) as pilot:
+        await wait_for(pilot, lambda: exploring(app))
+        explore = app.screen
+        await pilot.press("ctrl+f")
+        await pilot.press(*"session")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
+        screen = app.screen
+        assert screen.found == explore.snap.search("session") and len(screen.found) > 100
+        table = screen.query_one("#found", TreeTable)
+        await wait_for(pilot, lambda: table.current is not None)
+        chosen = table.current.node
+        await pilot.press("v")
+        await wait_for(pilot, lambda: app.screen is explore)
+        await wait_for(pilot, lambda: summary(app).current is not None and summary(app).current.node == chosen)

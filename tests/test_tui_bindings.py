@@ -15,6 +15,7 @@ from heaptui.demo import demo_paths
 from heaptui.profile import load_profile
 from heaptui.tui.app import HeapApp
 from heaptui.tui.screens import (CaptureScreen, CompareScreen, ContainmentScreen, DominatorsScreen, ExploreScreen,
+                                 SearchScreen,
                                  HelpScreen, HuntScreen, LoadingScreen, ProfileScreen, StatisticsScreen,
                                  SuspectsScreen)
 from pilot import exploring, wait_for
@@ -89,6 +90,7 @@ def screen_makers(home, app, profile_path):
         "statistics": lambda: StatisticsScreen(home.snap),
         "containment": lambda: ContainmentScreen(home.path, home.snap),
         "dominators": lambda: DominatorsScreen(home.path, home.snap, explore=home),
+        "search": lambda: SearchScreen(home.path, home.snap, "Session", home.snap.search("Session"), home),
         "capture": lambda: CaptureScreen(),
         "help": lambda: HelpScreen(),
         "profile": lambda: ProfileScreen(profile_path, load_profile(profile_path)),
@@ -122,7 +124,8 @@ async def leave_text_boxes(pilot, app, but=None):
         await settle(pilot, app, but)
 
 
-@pytest.mark.parametrize("name", ["explore", "compare", "statistics", "containment", "dominators", "capture", "help",
+@pytest.mark.parametrize("name", ["explore", "compare", "statistics", "containment", "dominators", "search",
+                                  "capture", "help",
                                   "profile", "hunt", "suspects"])
 async def test_every_key_of_a_screen(name, no_live_process, profile_path):
     app = HeapApp(demo_paths())

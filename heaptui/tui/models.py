@@ -164,6 +164,31 @@ class DominatorsModel(RowModel, _ObjectRows):
         return out
 
 
+class SearchResultsModel(RowModel, _ObjectRows):
+    """Objects DevTools' search found, in snapshot order; each expands into its edges."""
+
+    columns = [Column("Object", 0, "<"), Column("Distance", 8, ">"), Column("", 1, ">"),
+               Column("Shallow", 13, ">"), Column("Retained", 13, ">")]
+
+    def __init__(self, snap, found):
+        _ObjectRows.__init__(self, snap)
+        self.found = found
+
+    def roots(self):
+        return self.result_rows(0)
+
+    def result_rows(self, offset):
+        out = [self.instance_row(v, 0) for v in self.found[offset:offset + PAGE]]
+        if offset + PAGE < len(self.found):
+            rest = len(self.found) - offset - PAGE
+            out.append(Row(key=("more-found", offset), kind="more", depth=0,
+                           cells=[f"\u2026 {rest:,} more (Enter)"], payload=lambda: self.result_rows(offset + PAGE)))
+        return out
+
+    def children(self, row):
+        return self.edge_rows(row)
+
+
 class RetainersModel(RowModel):
     """DevTools' Retainers view for one object: who holds it, and who holds those, lazily."""
 

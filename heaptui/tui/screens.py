@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Footer, Input, Label, OptionList, Progres
 from ..format import format_distance, human_size, node_label
 from ..snapshot import Cancelled, SnapshotDiff, SnapshotError, open_snapshot
 from .models import (PAGE, BottomUpModel, ComparisonModel, ContainmentModel, DominatorsModel, RetainersModel,
-                     SummaryModel, SuspectsModel, TopDownModel)
+                     SearchResultsModel, SummaryModel, SuspectsModel, TopDownModel)
 from .table import TableHeader, TreeTable
 
 UNREACHABLE_BASE = 200000000
@@ -366,6 +366,7 @@ class ExploreScreen(ObjectPanes, SortableTable, Screen):
         Binding("d", "switch_panes", "Detail"),
         Binding("o", "containment", "Containment", show=False),
         Binding("m", "dominators", "Dominators", show=False),
+        Binding("ctrl+f", "search", "Search", show=False),
         Binding("p", "capture", "Capture", show=False),
         Binding("escape", "close_inputs", "Close", show=False),
     ]
@@ -384,6 +385,8 @@ class ExploreScreen(ObjectPanes, SortableTable, Screen):
                      f"{human_size(stats.total)}" + ("  (index cache)" if s.from_cache else ""),
                      id="title")
         yield Input(placeholder="filter classes (Esc closes)", id="filter", classes="hidden")
+        yield Input(placeholder="search objects by name or string content (Enter searches, Esc closes)",
+                    id="search", classes="hidden")
         yield Input(placeholder="object id, e.g. @12345 (Enter goes, Esc closes)", id="goto",
                     classes="hidden")
         yield Input(placeholder="function name: objects it allocated (Enter applies, Esc closes)",
@@ -633,6 +636,26 @@ class ExploreScreen(ObjectPanes, SortableTable, Screen):
     def action_containment(self):
         self.app.push_screen(ContainmentScreen(self.path, self.snap))
 
+    def action_search(self):
+        """DevTools' search (Ctrl+F): objects whose name or string content contains the text."""
+        box = self.query_one("#search", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Submitted, "#search")
+    def search_submitted(self, event):
+        box = self.query_one("#search", Input)
+        box.display = False
+        text = event.value.strip()
+        self.query_one("#summary", TreeTable).focus()
+        if text:
+            self._run_search(text)
+
+    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
+    def _run_search(self, text):
+        found = self.snap.search(text, mask=self.model.mask)
+        self.app.call_from_thread(self.app.push_screen, SearchScreen(self.path, self.snap, text, found, self))
+
     def action_dominators(self):
         """The dominator tree from the object under the cursor (from the root on a class row)."""
         row = self.query_one("#summary", TreeTable).current
@@ -785,6 +808,40 @@ class ContainmentScreen(Screen):
     def moved(self, event):
         if event.row.node is not None and event.row is event.table.current:
             self.detail.show_node(self.snap, event.row.node)
+
+
+class SearchScreen(Screen):
+    """What a search found; Enter expands an object's edges, `v` reveals it in the Summary."""
+
+    AUTO_FOCUS = "#found"
+    BINDINGS = [Binding("v", "reveal", "Reveal in Summary"), Binding("escape", "app.pop_screen", "Back")]
+
+    def __init__(self, path, snap, text, found, explore=None):
+        super().__init__()
+        self.path, self.snap, self.text, self.found, self.explore = path, snap, text, found, explore
+
+    def compose(self):
+        n = len(self.found)
+        yield Static(f"[b]Search[/b] {_esc(repr(self.text))}: {n:,} object{'s' if n != 1 else ''} "
+                     "whose name or content contains it", id="title")
+        table = TreeTable(SearchResultsModel(self.snap, self.found), id="found")
+        yield TableHeader(table)
+        yield table
+        self.detail = ObjectDetail(id="detail")
+        yield self.detail
+        yield Footer(compact=True)
+
+    @on(TreeTable.Highlighted, "#found")
+    def moved(self, event):
+        if event.row.node is not None and event.row is event.table.current:
+            self.detail.show_node(self.snap, event.row.node)
+
+    def action_reveal(self):
+        row = self.query_one("#found", TreeTable).current
+        if row is None or row.node is None or self.explore is None:
+            return
+        self.app.pop_screen()
+        self.explore.jump_to_id(str(int(self.snap.heap.node_id[row.node])))
 
 
 class DominatorsScreen(Screen):
