@@ -1407,13 +1407,17 @@ class HelpScreen(ModalScreen):
            \\[ and ] go back and forward through the objects visited
            b objects allocated between the previous snapshot and this one
            a objects a function allocated (tracked snapshots)
+           f DevTools' filters: duplicated strings, retained by detached
+             DOM nodes, retained by the DevTools console (f again: next)
            0 all objects again
+           ctrl+f searches objects by name or string content
 [b]Retainers[/b]  who holds the selected object; the shortest path from a root
            opens by itself. Weak edges and edges from the root are hidden;
            (cycle) marks loops. Moving here follows a retainer (\\[ returns)
 [b]Panes[/b]      tab moves between them; d switches between the Retainers and
            the object's detail (under 120 columns) or hides the detail
 [b]Views[/b]      c compares two snapshots   t statistics   o containment
+           m the dominator tree from the selected object (v: reveal)
            p captures from a live Node process; h there hunts a leak:
            b baseline, e command, n exercise + snapshot, a analyse, o open
            l in a comparison: leak suspects across 3+ loaded snapshots
