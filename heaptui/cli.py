@@ -124,6 +124,18 @@ def cmd_summary(args):
     allocated_by = getattr(args, "allocated_by", None)
     if allocated_by is not None and not snap.allocation_traces().available:
         raise UsageError(f"{args.file} has no allocation stacks (capture it with --track-allocations)")
+    during = getattr(args, "during", None)
+    if during is not None:
+        if id_range is not None:
+            raise UsageError("--during does not combine with --between")
+        try:
+            start, end = (float(x) * 1000 for x in during.split(":"))
+        except ValueError:
+            raise UsageError(f"--during wants START:END in seconds, not {during!r}") from None
+        try:
+            id_range = snap.ids_allocated_during(start, end)
+        except ValueError:
+            raise UsageError(f"{args.file} has no allocation timeline (capture it with --track-allocations)") from None
     named = getattr(args, "filter", None)
     if named is not None and (id_range is not None or allocated_by is not None):
         raise UsageError("--filter does not combine with --between or --allocated-by (as in DevTools)")
@@ -534,6 +546,34 @@ def cmd_closure(args):
     return 0
 
 
+def cmd_timeline(args):
+    """DevTools' allocation timeline: per interval, what was allocated then and is still alive."""
+    snap = open_with_progress(args.file, args.no_cache)
+    t = snap.timeline()
+    if t is None:
+        raise UsageError(f"{args.file} has no allocation timeline (capture it with --track-allocations)")
+    if args.json:
+        json.dump([{"time_ms": float(ms), "last_assigned_id": int(i), "live_size": int(n)}
+                   for ms, i, n in zip(t.times_ms.tolist(), t.last_ids.tolist(), t.sizes.tolist())], sys.stdout)
+        sys.stdout.write("\n")
+        return 0
+    # Intervals grouped into at most --rows bars, so a long recording stays readable.
+    import numpy as np
+    n = len(t.sizes)
+    rows = max(1, min(args.rows, n))
+    edges = np.linspace(0, n, rows + 1).astype(int)
+    sums = [int(t.sizes[a:b].sum()) for a, b in zip(edges[:-1], edges[1:])]
+    peak = max(sums) or 1
+    body = []
+    for (a, b), size in zip(zip(edges[:-1], edges[1:]), sums):
+        span = f"{t.times_ms[a] / 1000:7.2f}\u2013{t.times_ms[b - 1] / 1000:.2f} s"
+        body.append([span, human_size(size), "\u2588" * int(round(size / peak * 40))])
+    print(table(["Allocated during", "Still alive", ""], body, ["<", ">", "<"]))
+    print(f"{n:,} samples, {human_size(int(t.sizes.sum()))} still alive in all; "
+          f"heaptui summary FILE --during START:END (seconds) shows what an interval allocated")
+    return 0
+
+
 def cmd_strings(args):
     snap = open_with_progress(args.file, args.no_cache)
     dups = snap.duplicated_strings(limit=args.top)
@@ -850,6 +890,9 @@ def build_parser():
 
     s.add_argument("--between", metavar="EARLIER",
                    help="only objects allocated after the snapshot EARLIER (same process) and before FILE")
+    s.add_argument("--during", metavar="START:END",
+                   help="only objects allocated between START and END seconds of an allocation timeline "
+                        "(snapshots taken with --track-allocations)")
     s.add_argument("--filter", choices=["duplicated-strings", "retained-by-detached-dom", "retained-by-console"],
                    help="DevTools' named Summary filters: duplicated strings, objects retained by detached DOM "
                         "nodes, objects retained by the DevTools console")
@@ -927,6 +970,12 @@ def build_parser():
     s.add_argument("id", metavar="@ID", help="the function's id, as @12345")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_closure)
+
+    s = with_file(sub.add_parser("timeline", help="the allocation timeline of a tracked snapshot: per interval, "
+                                                  "what was allocated then and is still alive"))
+    s.add_argument("--rows", type=count, default=20, help="bars to show (default 20)")
+    s.add_argument("--json", action="store_true", help="every sample: time, last id, live size")
+    s.set_defaults(func=cmd_timeline)
 
     s = with_file(sub.add_parser("strings", help="duplicated strings: contents held more than once, the bytes "
                                                  "interning would save, and who holds them"))

@@ -225,3 +225,32 @@ async def test_tui_filters_summary_by_allocating_function(allocating_app, tmp_pa
         detail = lambda: app.screen.query_one("#detail").text
         await wait_for(pilot, lambda: "allocated by" in detail(), "the object's detail")
         assert "makeTracked" in detail()
+
+
+def test_allocation_timeline_equals_devtools(allocating_app, tmp_path, toolkit_dir):
+    """`heaptui timeline` and `summary --during` against DevTools' own code on a tracked capture: the
+    samples' live sizes, and the Summary of a time range (DevTools' timeline selection)."""
+    from collections import Counter
+    from pathlib import Path
+    out, snap = tracked_capture(allocating_app, tmp_path, "2")
+    script = Path(__file__).parent / "parity" / "devtools_timeline.mjs"
+    mine = json.loads(run("timeline", out, "--json").stdout)
+    assert len(mine) > 5
+    low, high = snap.ids_allocated_during(mine[1]["time_ms"], mine[-2]["time_ms"])
+    done = subprocess.run(["node", str(script), str(out), str(low), str(high)], capture_output=True, text=True,
+                          timeout=600, env=dict(os.environ, HEAPTUI_TOOLKIT_DIR=str(toolkit_dir)))
+    assert done.returncode == 0, done.stderr
+    theirs = json.loads(done.stdout)
+    assert [m["last_assigned_id"] for m in mine] == theirs["lastIds"]
+    assert [m["live_size"] for m in mine] == theirs["sizes"]
+    assert [m["time_ms"] for m in mine] == pytest.approx(theirs["times"])
+    assert sum(theirs["sizes"]) > 0
+    start, end = mine[1]["time_ms"] / 1000, mine[-2]["time_ms"] / 1000
+    r = run("summary", out, "--during", f"{start}:{end}", "--json")
+    assert r.returncode == 0, r.stderr
+    keys = ("name", "count", "distance", "self_size", "retained_size")
+    ours = Counter(tuple(row[k] for k in keys) for row in json.loads(r.stdout))
+    assert ours == Counter(tuple(row[k] for k in keys) for row in theirs["range"])
+    assert "Tracked" in {row["name"] for row in json.loads(r.stdout)}
+    text = run("timeline", out, "--rows", "5").stdout
+    assert "Still alive" in text and "\u2588" in text

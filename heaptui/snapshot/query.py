@@ -68,6 +68,13 @@ class EdgeInfo:
 
 
 @dataclass
+class Timeline:
+    times_ms: np.ndarray  # per sample, ms since tracking started
+    last_ids: np.ndarray  # the last object id assigned by then
+    sizes: np.ndarray  # self size of the objects of that interval still alive
+
+
+@dataclass
 class Scope:
     context: int  # the context object (ordinal)
     variables: list  # [(name, value ordinal)], as the context holds them
@@ -672,6 +679,39 @@ class SnapshotQuery:
                 lo, hi = max(1, location.line - context_lines), min(len(text), location.line + context_lines)
                 lines = [(n, text[n - 1]) for n in range(lo, hi + 1)]
         return ClosureInfo(function=int(v), location=location, scopes=scopes, source_lines=lines)
+
+    def timeline(self):
+        """DevTools' allocation timeline of a snapshot taken while tracking allocations: for each
+        sample, its time (ms since tracking started), the last object id assigned by then, and the
+        self size of the JS objects (odd ids) allocated in that interval and still alive in the
+        snapshot. None when the snapshot has no samples."""
+        h = self.heap
+        fields = h.meta.get("sample_fields") or []
+        if not len(h.samples) or "timestamp_us" not in fields or "last_assigned_id" not in fields:
+            return None
+        width = len(fields)
+        samples = np.asarray(h.samples, dtype=np.int64).reshape(-1, width)
+        times = samples[:, fields.index("timestamp_us")] / 1000.0
+        last_ids = samples[:, fields.index("last_assigned_id")]
+        ids = h.node_id.astype(np.int64)
+        js = ids % 2 == 1
+        where = np.searchsorted(last_ids, ids[js], side="left")  # DevTools' lowerBound
+        inside = where < len(last_ids)
+        sizes = np.bincount(where[inside], weights=h.self_size[js][inside].astype(np.float64),
+                            minlength=len(last_ids)).astype(np.int64)
+        return Timeline(times_ms=times, last_ids=last_ids, sizes=sizes)
+
+    def ids_allocated_during(self, start_ms, end_ms):
+        """(low, high) for classes(id_range=...): the objects allocated in the samples whose time lies
+        in [start_ms, end_ms], as DevTools' timeline selection gives them."""
+        t = self.timeline()
+        if t is None:
+            raise ValueError("no allocation timeline")
+        chosen = np.nonzero((t.times_ms >= start_ms) & (t.times_ms <= end_ms))[0]
+        if not len(chosen):
+            return (0, 0)
+        first, last = int(chosen[0]), int(chosen[-1])
+        return (int(t.last_ids[first - 1]) if first > 0 else 0, int(t.last_ids[last]))
 
     # DevTools' named Summary filters (see filters.py): names for filter_mask().
     FILTERS = ("duplicated-strings", "retained-by-detached-dom", "retained-by-console")
