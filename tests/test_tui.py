@@ -433,3 +433,18 @@ async def test_search_finds_objects_and_reveals_them(size):
         await pilot.press("v")
         await wait_for(pilot, lambda: app.screen is explore)
         await wait_for(pilot, lambda: summary(app).current is not None and summary(app).current.node == chosen)
+
+
+async def test_detail_of_a_function_shows_its_source_and_scopes():
+    """A closure's detail: its source line and the variables its scope keeps alive, biggest first."""
+    app = HeapApp(demo_paths()[1:])
+    async with app.run_test(size=(160, 45)) as pilot:
+        await wait_for(pilot, lambda: exploring(app))
+        snap = app.screen.snap
+        fn = next(v for v in snap.search("remember", case_sensitive=True) if snap.node_type_name(v) == "closure")
+        app.screen.jump_to_id(str(int(snap.heap.node_id[fn])))
+        detail = app.screen.query_one("ObjectDetail")
+        await wait_for(pilot, lambda: "scope 1" in detail.text)
+        text = detail.text
+        assert "remember(key, body)" in text  # the source line
+        assert text.index("bus = ") < text.index("cache = ")  # 1.9 MB before 1.1 MB

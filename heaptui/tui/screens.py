@@ -189,9 +189,30 @@ class ObjectDetail(VerticalScroll):
         loc = snap.source_location(v)
         if loc:
             lines.append(_line(width, "defined at ", (_clip_left(str(loc), width - 11), "")))
+        lines += self._closure_lines(snap, v, width)
         lines += self._dominator_lines(snap, v, width)
         lines += self._allocation_lines(snap, v, width)
         lines += self._path_lines(snap, v, width)
+        return lines
+
+    @staticmethod
+    def _closure_lines(snap, v, width):
+        """For a function: the source line it is defined on, and what its scopes keep alive."""
+        if snap.node_type_name(v) != "closure":
+            return []
+        info = snap.closure(v, context_lines=0)
+        h = snap.heap
+        lines = [_line(width, ("source", "bold"), ": " + text.strip()[:width]) for _n, text in info.source_lines]
+        for depth, scope in enumerate(info.scopes, 1):
+            kept = sorted(scope.variables, key=lambda nv: -int(h.retained[nv[1]]))
+            lines.append(_line(width, (f"scope {depth}", "bold"), f" keeps {len(kept)} variable"
+                               + ("s" if len(kept) != 1 else "") + (":" if kept else "")))
+            for name, w in kept[:6]:
+                size = human_size(int(h.retained[w]))
+                lines.append(_line(width, f"  {name} = " + _label(snap, w, width - len(name) - len(size) - 7)
+                                   + "  " + size))
+            if len(kept) > 6:
+                lines.append(_line(width, (f"  \u2026 {len(kept) - 6} more (heaptui closure)", "dim")))
         return lines
 
     def _dominator_lines(self, snap, v, width):
