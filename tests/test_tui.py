@@ -448,3 +448,21 @@ async def test_detail_of_a_function_shows_its_source_and_scopes():
         text = detail.text
         assert "remember(key, body)" in text  # the source line
         assert text.index("bus = ") < text.index("cache = ")  # 1.9 MB before 1.1 MB
+
+
+async def test_history_lists_visited_objects_most_recent_first():
+    from heaptui.tui.screens import SearchScreen
+    app = HeapApp(demo_paths()[:1])
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: exploring(app))
+        explore = app.screen
+        snap = explore.snap
+        await pilot.press("h")  # nothing visited yet: a notice, no screen
+        await pilot.pause()
+        assert app.screen is explore
+        first, second = (snap.instances(r.index, limit=1)[0][0] for r in snap.classes()[:2])
+        for v in (first, second, first):
+            explore.jump_to_id(str(int(snap.heap.node_id[v])))
+        await pilot.press("h")
+        await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
+        assert app.screen.found == [first, second]

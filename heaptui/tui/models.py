@@ -189,6 +189,18 @@ class SearchResultsModel(RowModel, _ObjectRows):
         return self.edge_rows(row)
 
 
+class HistoryModel(SearchResultsModel):
+    """Objects visited, the most recent first (DevTools' History of a session of looking)."""
+
+    def __init__(self, snap, visited):
+        seen, order = set(), []
+        for v in reversed(visited):
+            if v not in seen:
+                seen.add(v)
+                order.append(v)
+        super().__init__(snap, order)
+
+
 class RetainersModel(RowModel):
     """DevTools' Retainers view for one object: who holds it, and who holds those, lazily."""
 

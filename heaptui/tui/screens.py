@@ -17,7 +17,8 @@ from textual.widgets import DataTable, Footer, Input, Label, OptionList, Progres
 
 from ..format import format_distance, human_size, node_label
 from ..snapshot import Cancelled, SnapshotDiff, SnapshotError, open_snapshot
-from .models import (PAGE, BottomUpModel, ComparisonModel, ContainmentModel, DominatorsModel, RetainersModel,
+from .models import (PAGE, BottomUpModel, ComparisonModel, ContainmentModel, DominatorsModel, HistoryModel,
+                     RetainersModel,
                      SearchResultsModel, SummaryModel, SuspectsModel, TopDownModel)
 from .table import TableHeader, TreeTable
 
@@ -388,6 +389,7 @@ class ExploreScreen(ObjectPanes, SortableTable, Screen):
         Binding("o", "containment", "Containment", show=False),
         Binding("m", "dominators", "Dominators", show=False),
         Binding("ctrl+f", "search", "Search", show=False),
+        Binding("h", "history", "History", show=False),
         Binding("p", "capture", "Capture", show=False),
         Binding("escape", "close_inputs", "Close", show=False),
     ]
@@ -677,6 +679,14 @@ class ExploreScreen(ObjectPanes, SortableTable, Screen):
         found = self.snap.search(text, mask=self.model.mask)
         self.app.call_from_thread(self.app.push_screen, SearchScreen(self.path, self.snap, text, found, self))
 
+    def action_history(self):
+        """The objects visited in this snapshot, most recent first; v goes back to one."""
+        if not self.history:
+            self.notify("no object visited yet: Enter on an instance, @id or a search shows one")
+            return
+        self.app.push_screen(SearchScreen(self.path, self.snap, None, HistoryModel(self.snap, self.history).found,
+                                          self, title="[b]History[/b]: the objects visited, most recent first"))
+
     def action_dominators(self):
         """The dominator tree from the object under the cursor (from the root on a class row)."""
         row = self.query_one("#summary", TreeTable).current
@@ -837,14 +847,15 @@ class SearchScreen(Screen):
     AUTO_FOCUS = "#found"
     BINDINGS = [Binding("v", "reveal", "Reveal in Summary"), Binding("escape", "app.pop_screen", "Back")]
 
-    def __init__(self, path, snap, text, found, explore=None):
+    def __init__(self, path, snap, text, found, explore=None, title=None):
         super().__init__()
         self.path, self.snap, self.text, self.found, self.explore = path, snap, text, found, explore
+        self.title_text = title
 
     def compose(self):
         n = len(self.found)
-        yield Static(f"[b]Search[/b] {_esc(repr(self.text))}: {n:,} object{'s' if n != 1 else ''} "
-                     "whose name or content contains it", id="title")
+        yield Static(self.title_text or f"[b]Search[/b] {_esc(repr(self.text))}: {n:,} object"
+                     f"{'s' if n != 1 else ''} whose name or content contains it", id="title")
         table = TreeTable(SearchResultsModel(self.snap, self.found), id="found")
         yield TableHeader(table)
         yield table
@@ -1439,6 +1450,7 @@ class HelpScreen(ModalScreen):
            the object's detail (under 120 columns) or hides the detail
 [b]Views[/b]      c compares two snapshots   t statistics   o containment
            m the dominator tree from the selected object (v: reveal)
+           h the objects visited, most recent first (v: go back to one)
            p captures from a live Node process; h there hunts a leak:
            b baseline, e command, n exercise + snapshot, a analyse, o open
            l in a comparison: leak suspects across 3+ loaded snapshots
