@@ -324,12 +324,18 @@ def _parse_id(text):
     return int(t)
 
 
-def cmd_object(args):
+def _open_object(args):
+    """(snapshot, id, ordinal) of the object args.id names in args.file; a usage error if none."""
     snap = open_with_progress(args.file, args.no_cache)
     node_id = _parse_id(args.id)
     v = snap.find_id(node_id)
     if v is None:
         raise UsageError(f"no object with id @{node_id} in {args.file}")
+    return snap, node_id, v
+
+
+def cmd_object(args):
+    snap, node_id, v = _open_object(args)
     info = snap.node(v)
     retainers = snap.retainers(v, limit=args.limit)
     retainer_count = snap.retainer_count(v)
@@ -433,13 +439,10 @@ def cmd_stats(args):
 
 def cmd_dominators(args):
     """The dominator tree from the root, or from one object: what each object alone keeps alive."""
-    snap = open_with_progress(args.file, args.no_cache)
     if args.id is not None:
-        node_id = _parse_id(args.id)
-        start = snap.find_id(node_id)
-        if start is None:
-            raise UsageError(f"no object with id @{node_id} in {args.file}")
+        snap, _node_id, start = _open_object(args)
     else:
+        snap = open_with_progress(args.file, args.no_cache)
         start = snap.root
 
     def subtree(v, depth):
@@ -502,11 +505,7 @@ def cmd_search(args):
 
 def cmd_closure(args):
     """A function's source and what its scopes keep alive."""
-    snap = open_with_progress(args.file, args.no_cache)
-    node_id = _parse_id(args.id)
-    v = snap.find_id(node_id)
-    if v is None:
-        raise UsageError(f"no object with id @{node_id} in {args.file}")
+    snap, node_id, v = _open_object(args)
     try:
         info = snap.closure(v)
     except ValueError:

@@ -841,75 +841,81 @@ class ContainmentScreen(Screen):
             self.detail.show_node(self.snap, event.row.node)
 
 
-class SearchScreen(Screen):
-    """What a search found; Enter expands an object's edges, `v` reveals it in the Summary."""
+class _ObjectTreeScreen(Screen):
+    """A tree-table of objects over the detail pane; `v` reveals the object under the cursor in the
+    Summary it was opened from."""
 
-    AUTO_FOCUS = "#found"
+    TABLE = "objects"
     BINDINGS = [Binding("v", "reveal", "Reveal in Summary"), Binding("escape", "app.pop_screen", "Back")]
 
-    def __init__(self, path, snap, text, found, explore=None, title=None):
+    def __init__(self, path, snap, explore=None):
         super().__init__()
-        self.path, self.snap, self.text, self.found, self.explore = path, snap, text, found, explore
-        self.title_text = title
+        self.path, self.snap, self.explore = path, snap, explore
+        self.AUTO_FOCUS = "#" + self.TABLE
+
+    def heading(self):
+        raise NotImplementedError
+
+    def tree_model(self):
+        raise NotImplementedError
 
     def compose(self):
-        n = len(self.found)
-        yield Static(self.title_text or f"[b]Search[/b] {_esc(repr(self.text))}: {n:,} object"
-                     f"{'s' if n != 1 else ''} whose name or content contains it", id="title")
-        table = TreeTable(SearchResultsModel(self.snap, self.found), id="found")
+        yield Static(self.heading(), id="title")
+        table = TreeTable(self.tree_model(), id=self.TABLE)
         yield TableHeader(table)
         yield table
         self.detail = ObjectDetail(id="detail")
         yield self.detail
         yield Footer(compact=True)
 
-    @on(TreeTable.Highlighted, "#found")
+    @on(TreeTable.Highlighted)
     def moved(self, event):
         if event.row.node is not None and event.row is event.table.current:
             self.detail.show_node(self.snap, event.row.node)
 
     def action_reveal(self):
-        row = self.query_one("#found", TreeTable).current
-        if row is None or row.node is None or self.explore is None:
-            return
-        self.app.pop_screen()
-        self.explore.jump_to_id(str(int(self.snap.heap.node_id[row.node])))
-
-
-class DominatorsScreen(Screen):
-    """The dominator tree from the root, or from one object; Enter expands, `v` reveals the object
-    under the cursor in the Summary."""
-
-    AUTO_FOCUS = "#dominators"
-    BINDINGS = [Binding("v", "reveal", "Reveal in Summary"), Binding("escape", "app.pop_screen", "Back")]
-
-    def __init__(self, path, snap, start=None, explore=None):
-        super().__init__()
-        self.path, self.snap, self.start, self.explore = path, snap, start, explore
-
-    def compose(self):
-        whence = "the root" if self.start is None else node_label(self.snap, self.start)
-        yield Static(f"[b]Dominators[/b] of {_esc(os.path.basename(self.path))}, from {_esc(whence)}: what "
-                     "each object alone keeps alive", id="title")
-        table = TreeTable(DominatorsModel(self.snap, self.start), id="dominators")
-        yield TableHeader(table)
-        yield table
-        self.detail = ObjectDetail(id="detail")
-        yield self.detail
-        yield Footer(compact=True)
-
-    @on(TreeTable.Highlighted, "#dominators")
-    def moved(self, event):
-        if event.row.node is not None and event.row is event.table.current:
-            self.detail.show_node(self.snap, event.row.node)
-
-    def action_reveal(self):
-        row = self.query_one("#dominators", TreeTable).current
+        row = self.query_one("#" + self.TABLE, TreeTable).current
         if row is None or row.node is None or self.explore is None:
             return
         node_id = int(self.snap.heap.node_id[row.node])
         self.app.pop_screen()
         self.explore.jump_to_id(str(node_id))
+
+
+class SearchScreen(_ObjectTreeScreen):
+    """What a search found (or the objects visited); Enter expands an object's edges."""
+
+    TABLE = "found"
+
+    def __init__(self, path, snap, text, found, explore=None, title=None):
+        super().__init__(path, snap, explore)
+        self.text, self.found, self.title_text = text, found, title
+
+    def heading(self):
+        n = len(self.found)
+        return self.title_text or (f"[b]Search[/b] {_esc(repr(self.text))}: {n:,} object{'s' if n != 1 else ''} "
+                                   "whose name or content contains it")
+
+    def tree_model(self):
+        return SearchResultsModel(self.snap, self.found)
+
+
+class DominatorsScreen(_ObjectTreeScreen):
+    """The dominator tree from the root, or from one object; Enter expands."""
+
+    TABLE = "dominators"
+
+    def __init__(self, path, snap, start=None, explore=None):
+        super().__init__(path, snap, explore)
+        self.start = start
+
+    def heading(self):
+        whence = "the root" if self.start is None else node_label(self.snap, self.start)
+        return (f"[b]Dominators[/b] of {_esc(os.path.basename(self.path))}, from {_esc(whence)}: what "
+                "each object alone keeps alive")
+
+    def tree_model(self):
+        return DominatorsModel(self.snap, self.start)
 
 
 # -- capture -------------------------------------------------------------------------------------------
