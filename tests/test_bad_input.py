@@ -327,7 +327,9 @@ def test_every_command_gives_one_line(tmp_path, capsys, demo_snapshot, mutation)
     bad = write(tmp_path, _structured_mutations()[mutation](data))
     for argv in (["summary", bad], ["object", bad, "@1"], ["stats", bad], ["nodes", bad],
                  ["instances", bad, "Object"], ["diff", demo_snapshot, bad], ["diff", bad, demo_snapshot],
-                 ["hunt", demo_snapshot, demo_snapshot, bad]):
+                 ["hunt", demo_snapshot, demo_snapshot, bad], ["dominators", bad], ["search", bad, "x"],
+                 ["closure", bad, "@1"], ["timeline", bad], ["strings", bad],
+                 ["summary", bad, "--filter", "duplicated-strings"]):
         status, out, err = _run_in_process(capsys, argv + ["--no-cache"])
         _check_outcome(f"{mutation}: {argv[0]}", status, out, err)
         assert status == 2, (argv, err)
@@ -350,3 +352,13 @@ def test_byte_order_mark_is_accepted(tmp_path, capsys, demo_snapshot):
     plain = _run_in_process(capsys, ["summary", demo_snapshot, "--no-cache", "--json"])
     with_bom = _run_in_process(capsys, ["summary", marked, "--no-cache", "--json"])
     assert with_bom == plain and plain[0] == 0
+
+
+def test_new_views_refuse_what_they_cannot_show(demo_snapshot):
+    """Asked of a snapshot that has no such thing, each says so in one line."""
+    assert_one_line_error(run("timeline", demo_snapshot), "no allocation timeline")
+    assert_one_line_error(run("summary", demo_snapshot, "--during", "0:1"), "no allocation timeline")
+    assert_one_line_error(run("summary", demo_snapshot, "--during", "soon"), "START:END")
+    assert_one_line_error(run("search", demo_snapshot, "(", "--regex"), "not a regular expression")
+    assert_one_line_error(run("closure", demo_snapshot, "@1"), "not a function")
+    assert_one_line_error(run("dominators", demo_snapshot, "@999999999"), "no object with id")
