@@ -15,8 +15,17 @@ from .procfs import in_other_netns
 CLONE_NEWNET = 0x40000000
 # A snapshot streams as fast as V8 serialises it, and V8 does not wait for us: whatever the socket
 # cannot take queues in the target's memory. A large receive buffer (set before connecting, so the
-# window scales) moves bursts into the kernel's socket memory on our side instead.
-RECEIVE_BUFFER = 8 << 20
+# window scales) moves bursts into the kernel's socket memory on our side instead: 32 MiB where the
+# kernel allows it (SO_RCVBUFFORCE, root), else as much as net.core.rmem_max lets SO_RCVBUF ask.
+RECEIVE_BUFFER = 32 << 20
+SO_RCVBUFFORCE = getattr(socket, "SO_RCVBUFFORCE", 33)
+
+
+def _big_receive_buffer(sock):
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, RECEIVE_BUFFER)
+    except OSError:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
 
 
 def _connect(host, port, timeout):
@@ -24,7 +33,7 @@ def _connect(host, port, timeout):
     for family, kind, proto, _name, address in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM):
         sock = socket.socket(family, kind, proto)
         try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER)
+            _big_receive_buffer(sock)
             sock.settimeout(timeout)
             sock.connect(address)
             return sock
