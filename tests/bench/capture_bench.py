@@ -2,8 +2,9 @@
 
     python tests/bench/capture_bench.py [--sizes 150,500] [--repeat 1] [--keep]
 
-For each size, one node process builds a service-like heap of about that many MB of snapshot, with
-its inspector on a loopback port. Side by side on that same process it measures:
+For each size, node processes build the same service-like heap of about that many MB of snapshot,
+with the inspector on a loopback port, and each measurement gets a fresh one (its first snapshot, as
+in production):
   - in-process: the target writes its own snapshot with v8.writeHeapSnapshot() (the floor);
   - heaptui: `heaptui capture --port P` over the inspector, streamed to disk.
 For each it prints the wall time and the target's peak RSS growth (VmHWM after the capture minus
@@ -70,59 +71,72 @@ def measure(pid, action):
     return seconds, status(pid, "VmHWM") - before
 
 
-def run_size(size_mb, repeat, workdir, python):
-    units = int(size_mb * 1e6 / 2480)  # about 2.5 kB of snapshot per unit (measured)
-    script = os.path.join(workdir, "capture-target.js")
-    with open(script, "w") as f:
-        f.write(TARGET)
-    proc = subprocess.Popen(["node", "--max-old-space-size=16000", "--inspect=127.0.0.1:0", script, str(units)],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        port = None
-        while port is None:
-            line = proc.stderr.readline()
+class Target:
+    """One node process holding a service-like heap, its inspector on a loopback port."""
+
+    def __init__(self, units, workdir):
+        script = os.path.join(workdir, "capture-target.js")
+        with open(script, "w") as f:
+            f.write(TARGET)
+        self.proc = subprocess.Popen(["node", "--max-old-space-size=16000", "--inspect=127.0.0.1:0", script,
+                                      str(units)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
+        self.port = None
+        while self.port is None:
+            line = self.proc.stderr.readline()
             if not line:
-                raise SystemExit("the target exited: " + proc.stderr.read())
+                raise SystemExit("the target exited: " + self.proc.stderr.read())
             m = re.search(r"ws://127\.0\.0\.1:(\d+)/", line)
-            port = int(m.group(1)) if m else None
-        if proc.stdout.readline().strip() != "ready":
+            self.port = int(m.group(1)) if m else None
+        if self.proc.stdout.readline().strip() != "ready":
             raise SystemExit("the target did not start")
-        from heaptui import inspector
-        with inspector.connect(port=port) as session:
-            used = session.call("Runtime.getHeapUsage")["usedSize"]
-        print(f"target: {units:,} units, V8 heap {used / 1e6:,.0f} MB used", flush=True)
-        rows = []
-        for i in range(repeat):
-            own = os.path.join(workdir, f"own-{size_mb}-{i}.heapsnapshot")
-            ours = os.path.join(workdir, f"heaptui-{size_mb}-{i}.heapsnapshot")
 
-            def in_process():
-                proc.stdin.write(own + "\n")
-                proc.stdin.flush()
-                line = proc.stdout.readline()
-                if not line.startswith("done"):
-                    raise SystemExit("the target failed to write its snapshot")
+    def write_own(self, path):
+        self.proc.stdin.write(path + "\n")
+        self.proc.stdin.flush()
+        if not self.proc.stdout.readline().startswith("done"):
+            raise SystemExit("the target failed to write its snapshot")
 
-            def heaptui():
-                done = subprocess.run([python, "-m", "heaptui", "capture", "--port", str(port), "-o", ours,
-                                       "--force"], capture_output=True, text=True)
-                if done.returncode != 0:
-                    raise SystemExit("heaptui capture failed: " + done.stderr)
+    def kill(self):
+        self.proc.kill()
+        self.proc.wait()
 
-            if i % 2 == 0:
-                t_own, rss_own = measure(proc.pid, in_process)
-                t_ours, rss_ours = measure(proc.pid, heaptui)
-            else:  # the other order, so that neither always runs on a heap the other just grew
-                t_ours, rss_ours = measure(proc.pid, heaptui)
-                t_own, rss_own = measure(proc.pid, in_process)
-            mb = os.path.getsize(ours) / 1e6
-            rows.append((mb, t_own, t_ours, rss_own, rss_ours))
-            for p in (own, ours):
-                os.unlink(p)
-        return rows
-    finally:
-        proc.kill()
-        proc.wait()
+
+def run_size(size_mb, repeat, workdir, python):
+    """Each measurement on a fresh target, as in production: a process's first snapshot costs it far
+    more memory than later ones (V8 and malloc keep what the first one grew), so measuring both tools on
+    one process would favour whichever went second."""
+    units = int(size_mb * 1e6 / 2480)  # about 2.5 kB of snapshot per unit (measured)
+    rows = []
+    for i in range(repeat):
+        own = os.path.join(workdir, f"own-{size_mb}-{i}.heapsnapshot")
+        ours = os.path.join(workdir, f"heaptui-{size_mb}-{i}.heapsnapshot")
+        result = {}
+        for tool in (("own", "heaptui") if i % 2 == 0 else ("heaptui", "own")):
+            target = Target(units, workdir)
+            try:
+                if "used" not in result:
+                    from heaptui import inspector
+                    with inspector.connect(port=target.port) as session:
+                        result["used"] = session.call("Runtime.getHeapUsage")["usedSize"]
+                    time.sleep(1.0)
+                if tool == "own":
+                    result[tool] = measure(target.proc.pid, lambda: target.write_own(own))
+                else:
+                    def capture():
+                        done = subprocess.run([python, "-m", "heaptui", "capture", "--port", str(target.port),
+                                               "-o", ours, "--force"], capture_output=True, text=True)
+                        if done.returncode != 0:
+                            raise SystemExit("heaptui capture failed: " + done.stderr)
+                    result[tool] = measure(target.proc.pid, capture)
+            finally:
+                target.kill()
+        mb = os.path.getsize(ours) / 1e6
+        rows.append((mb, result["used"], result["own"][0], result["heaptui"][0], result["own"][1],
+                     result["heaptui"][1]))
+        for p in (own, ours):
+            os.unlink(p)
+    return rows
 
 
 def main():
@@ -134,10 +148,11 @@ def main():
     args = ap.parse_args()
     workdir = args.workdir or tempfile.mkdtemp(prefix="heaptui-capture-bench-")
     os.makedirs(workdir, exist_ok=True)
-    print(f"{'snapshot':>10} {'in-process':>11} {'heaptui':>9} {'time':>6} {'RSS +own':>9} {'RSS +ours':>10} {'RSS':>6}")
+    print(f"{'snapshot':>10} {'heap used':>10} {'in-process':>11} {'heaptui':>9} {'time':>6} {'RSS +own':>9} "
+          f"{'RSS +ours':>10} {'RSS':>6}")
     for size in (float(s) for s in args.sizes.split(",")):
-        for mb, t_own, t_ours, rss_own, rss_ours in run_size(size, args.repeat, workdir, args.python):
-            print(f"{mb:8.0f}MB {t_own:10.1f}s {t_ours:8.1f}s {t_ours / t_own:5.2f}x "
+        for mb, used, t_own, t_ours, rss_own, rss_ours in run_size(size, args.repeat, workdir, args.python):
+            print(f"{mb:8.0f}MB {used / 1e6:8.0f}MB {t_own:10.1f}s {t_ours:8.1f}s {t_ours / t_own:5.2f}x "
                   f"{rss_own / 2**20:7.0f}MB {rss_ours / 2**20:8.0f}MB {rss_ours / max(rss_own, 1):5.2f}x",
                   flush=True)
 
