@@ -707,7 +707,10 @@ class SnapshotQuery:
         t = self.timeline()
         if t is None:
             raise ValueError("no allocation timeline")
-        chosen = np.nonzero((t.times_ms >= start_ms) & (t.times_ms <= end_ms))[0]
+        # Samples are whole microseconds; a bound given in seconds comes back a few ulps off, so a
+        # nanosecond of slack keeps a sample exactly on a bound inside.
+        slack = 1e-6
+        chosen = np.nonzero((t.times_ms >= start_ms - slack) & (t.times_ms <= end_ms + slack))[0]
         if not len(chosen):
             return (0, 0)
         first, last = int(chosen[0]), int(chosen[-1])
