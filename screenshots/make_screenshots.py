@@ -3,8 +3,9 @@
     python screenshots/make_screenshots.py
 
 Drives the app headlessly (Textual's Pilot) at 100x30 and saves summary.svg, retainers.svg,
-comparison.svg and capture.svg next to this script. The capture screenshot starts a small Node
-process to have something to list, and stops it afterwards.
+comparison.svg, dominators.svg, search.svg and capture.svg next to this script. The capture screenshot
+starts a small Node process (its inspector open, so its heap figures show) and stops it afterwards;
+other Node processes on the host are listed too, so run it on a quiet machine.
 """
 import asyncio
 import os
@@ -18,7 +19,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 from heaptui.demo import demo_paths  # noqa: E402
 from heaptui.tui.app import HeapApp  # noqa: E402
-from heaptui.tui.screens import CaptureScreen, CompareScreen, ExploreScreen  # noqa: E402
+from heaptui.tui.screens import CaptureScreen, CompareScreen, DominatorsScreen, ExploreScreen, SearchScreen  # noqa: E402,E501
 
 SIZE = (100, 30)
 
@@ -43,6 +44,18 @@ async def explore_shots():
         app.screen.jump_to_id(str(int(snap.heap.node_id[first[0]])))
         await pilot.pause(0.5)
         app.save_screenshot("retainers.svg", path=HERE)
+        await pilot.press("m")
+        await settle(pilot, app, DominatorsScreen)
+        app.save_screenshot("dominators.svg", path=HERE)
+        await pilot.press("escape")
+        await settle(pilot, app, ExploreScreen)
+        await pilot.press("ctrl+f")
+        await pilot.press(*"session")
+        await pilot.press("enter")
+        await settle(pilot, app, SearchScreen)
+        app.save_screenshot("search.svg", path=HERE)
+        await pilot.press("escape")
+        await settle(pilot, app, ExploreScreen)
         await pilot.press("c")
         await settle(pilot, app, CompareScreen)
         app.save_screenshot("comparison.svg", path=HERE)
@@ -53,13 +66,17 @@ async def capture_shot():
         script = os.path.join(tmp, "service.js")
         with open(script, "w") as f:
             f.write("setInterval(() => {}, 1000); console.log('ready');\n")
-        node = subprocess.Popen(["node", "--inspect-port=0", script], stdout=subprocess.PIPE,
-                                start_new_session=True)
+        node = subprocess.Popen(["node", "--inspect=127.0.0.1:0", script], stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
         try:
             node.stdout.readline()
             app = HeapApp([])
             async with app.run_test(size=SIZE) as pilot:
                 await settle(pilot, app, CaptureScreen)
+                table = app.screen.query_one("#processes")
+                deadline = time.monotonic() + 60  # the heap figures arrive from a worker
+                while " / " not in str(table.get_cell(str(node.pid), "heap")) and time.monotonic() < deadline:
+                    await pilot.pause(0.1)
                 app.save_screenshot("capture.svg", path=HERE)
         finally:
             node.kill()
