@@ -199,3 +199,34 @@ def test_a_gzipped_snapshot_opens_as_it_is(tmp_path, monkeypatch):
     twice.write_bytes(gzip.compress(gz.read_bytes()))
     with pytest.raises(SnapshotError, match="compressed twice"):
         open_snapshot(twice, use_cache=False)
+
+
+def test_the_trace_tree_streams_into_arrays_and_stays_out_of_the_manifest(tmp_path):
+    """A nested trace tree becomes (id, function, parent) arrays as it streams in; stacks follow the
+    parents; the index keeps them as arrays, so the JSON manifest stays small whatever the tree's size."""
+    from heaptui.snapshot import IndexCache
+    doc = json.loads(open(make(tmp_path / "plain.heapsnapshot")).read())
+    # functions 0 (root), 1 main, 2 helper; trace nodes 1 (root) > 2 (main) > 3 (helper), and 4 (main again)
+    doc["strings"] += ["(root)", "main", "helper"]
+    root_s, main_s, helper_s = (len(doc["strings"]) - 3 + i for i in range(3))
+    doc["trace_function_infos"] = [0, root_s, 0, 0, 0, 0, 1, main_s, 0, 0, 3, 1, 2, helper_s, 0, 0, 7, 2]
+    doc["snapshot"]["trace_function_count"] = 3
+    doc["trace_tree"] = [1, 0, 0, 0, [2, 1, 0, 0, [3, 2, 0, 0, []], 4, 1, 0, 0, [5000, 2, 0, 0, []] * 50]]
+    path = tmp_path / "traced.heapsnapshot"
+    path.write_text(json.dumps(doc))
+    cache = IndexCache(str(tmp_path / "index"))
+    snap = open_snapshot(path, cache=cache)
+    h = snap.heap
+    nodes = {}
+    for i, parent, fn in zip(h.trace_ids.tolist(), h.trace_parents.tolist(), h.trace_functions.tolist()):
+        nodes.setdefault(i, []).append((parent, fn))
+    assert len(h.trace_ids) == 54
+    assert {i: nodes[i] for i in (1, 2, 3, 4)} == {1: [(0, 0)], 2: [(1, 1)], 3: [(2, 2)], 4: [(1, 1)]}
+    assert nodes[5000] == [(4, 2)] * 50
+    traces = snap.allocation_traces()
+    h.node_trace = np.full(h.node_count, 3, dtype=np.uint32)  # every object allocated under helper
+    assert [f.function for f in traces.stack(0)] == ["helper", "main"]
+    again = open_snapshot(path, cache=cache)
+    assert again.from_cache and list(again.heap.trace_parents) == list(h.trace_parents)
+    manifest = json.load(open(os.path.join(again.cache_entry, "manifest.json")))
+    assert "trace_tree" not in manifest

@@ -21,7 +21,7 @@ from .jit import cache_home
 from .model import HeapSnapshot, Statistics, TypeCodes
 from .strings import StringTable
 
-FORMAT = 5
+FORMAT = 6  # 6: the trace tree as three arrays, not JSON in the manifest
 KEEP_ENTRIES = 8
 DIGEST_BYTES = 1 << 20
 
@@ -29,13 +29,13 @@ ARRAYS = (
     "node_type", "node_name", "node_id", "self_size", "first_edge", "edge_type", "edge_name",
     "edge_to", "idom", "retained", "distance", "bfs_edge", "class_id",
     "flags", "loc_nodes", "loc_rows", "locations", "node_trace",
-    "samples", "trace_function_infos", "class_count", "class_shallow", "class_distance",
+    "samples", "trace_function_infos", "trace_ids", "trace_functions", "trace_parents", "class_count", "class_shallow", "class_distance",
     "class_first", "class_retained", "class_visible",
 )
 SCALARS = (
     "meta", "node_type_names", "edge_type_names", "node_count", "edge_count", "root",
     "extra_native_bytes", "class_names", "class_keys", "interface_definitions", "has_user_roots",
-    "trace_tree", "location_fields", "node_field_count",
+    "location_fields", "node_field_count",
 )
 # Arrays whose length must be node_count, edge_count, ... (checked when an entry is opened).
 NODE_ARRAYS = ("node_type", "node_name", "node_id", "self_size", "idom", "retained", "distance", "bfs_edge",
@@ -124,6 +124,8 @@ class IndexCache:
 
 def _read_entry(entry, key):
     try:
+        # The manifest is the entry's header: the key, the snapshot's meta, counts and class names (some
+        # kB). Everything that grows with the snapshot is an .npy array, memory-mapped below.
         with open(os.path.join(entry, "manifest.json"), "r", encoding="utf-8") as f:
             manifest = json.load(f)
         if manifest.get("key") != key:

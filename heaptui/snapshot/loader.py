@@ -1,7 +1,8 @@
 """Reads a `.heapsnapshot` file into compact numpy arrays.
 
-The file is memory-mapped and walked once. The header (`snapshot.meta`), the `strings` array and the
-nested `trace_tree` go through ijson; the flat integer arrays go through compiled scanners straight into
+The file is memory-mapped and walked once. The header (`snapshot.meta`) and the `strings` array go
+through ijson, and the nested `trace_tree` streams through ijson's events into three flat arrays (never
+held as nested lists); the flat integer arrays go through compiled scanners straight into
 preallocated numpy columns, a window at a time, and pages already parsed are handed back to the kernel so
 resident memory does not grow with the file.
 """
@@ -12,6 +13,7 @@ import io
 import json
 import mmap
 import os
+from array import array
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -65,7 +67,11 @@ class RawSnapshot:
     location_fields: list = field(default_factory=list)
     samples: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint32))
     trace_function_infos: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint32))
-    trace_tree: list = field(default_factory=list)
+    # The allocation trace tree, flattened as it streams in (never held as nested lists): one entry per
+    # trace node, its id, its function_info_index and its parent's id (0 under the root).
+    trace_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint32))
+    trace_functions: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint32))
+    trace_parents: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint32))
 
 
 class _MapReader(io.RawIOBase):
@@ -392,7 +398,7 @@ def _parse(p: _Parser) -> RawSnapshot:
             arrays[key], pos = p.parse_unknown_flat(pos, key)
         elif key == "trace_tree":
             end = p.value_end(pos, "trace_tree")
-            arrays[key] = p.json_value(pos, end, "trace_tree")
+            arrays[key] = (pos, end)  # flattened once the header's trace_node_fields are known
             pos = end
         elif key == "strings":
             arrays[key], pos = _parse_strings(p, pos)
@@ -610,25 +616,69 @@ def _check_traces(p, header, arrays, string_count):
             if name in fields and rows.shape[0] and int(rows[:, fields.index(name)].max()) >= string_count:
                 p.fail(f"a trace function's {name} refers to a string past the end of the strings array")
     tree_fields = meta.get("trace_node_fields") or DEFAULT_TRACE_NODE_FIELDS
-    _check_trace_tree(p, arrays.get("trace_tree", []), tree_fields)
+    span = arrays.get("trace_tree")
+    arrays["trace_tree"] = _flatten_trace_tree(p, *span, tree_fields) if span else None
 
 
-def _check_trace_tree(p, tree, fields):
-    """trace_tree: a flat list of trace nodes, each `fields` long, whose children are such lists."""
+def _flatten_trace_tree(p, start, end, fields):
+    """trace_tree, a flat list of trace nodes `fields` long whose children are such lists, streamed
+    through ijson into (ids, function indexes, parent ids): memory in proportion to the nodes, never
+    the nested lists a whole-document parse would build."""
     width = len(fields)
-    numbers = [fields.index(n) for n in ("id", "function_info_index")]
-    children_at = fields.index("children")
-    pending = [tree]
-    while pending:
-        flat = pending.pop()
-        if not isinstance(flat, list) or len(flat) % width:
-            p.fail(f"trace_tree has a node that is not {width} values ({', '.join(fields)})")
-        for i in range(0, len(flat), width):
-            if any(isinstance(flat[i + k], bool) or not isinstance(flat[i + k], int) or flat[i + k] < 0
-                   for k in numbers):
-                p.fail("trace_tree has a node whose id or function index is not a whole number")
-            if flat[i + children_at]:
-                pending.append(flat[i + children_at])
+    try:
+        id_at, fi_at, ch_at = (fields.index(n) for n in ("id", "function_info_index", "children"))
+    except ValueError:
+        p.fail("trace_node_fields lacks id, function_info_index or children")
+    if not (id_at < ch_at and fi_at < ch_at):
+        p.fail("trace_node_fields puts children before id or function_info_index")
+    not_values = f"trace_tree has a node that is not {width} values ({', '.join(fields)})"
+    not_whole = "trace_tree has a node whose id or function index is not a whole number"
+    ids, functions, parents = array("I"), array("I"), array("I")
+    stack = []  # per open list: [values so far, parent id, this node's id, this node's function]
+    try:
+        for event, value in ijson.basic_parse(_MapReader(p.mm, start, end), use_float=True):
+            if event == "start_array":
+                if stack:
+                    top = stack[-1]
+                    if top[0] % width != ch_at:
+                        p.fail(not_values)
+                    stack.append([0, top[2], 0, 0])
+                else:
+                    stack.append([0, 0, 0, 0])
+            elif event == "end_array":
+                done = stack.pop()
+                if done[0] % width:
+                    p.fail(not_values)
+                if stack:
+                    stack[-1][0] += 1
+                    _node_done(stack[-1], width, ids, functions, parents)
+            elif event == "number" and stack:
+                top = stack[-1]
+                k = top[0] % width
+                if k in (id_at, fi_at):
+                    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 1 << 32:
+                        p.fail(not_whole)
+                    top[2 if k == id_at else 3] = value
+                top[0] += 1
+                _node_done(top, width, ids, functions, parents)
+            elif stack and stack[-1][0] % width in (id_at, fi_at):
+                p.fail(not_whole)
+            else:
+                p.fail(not_values)
+    except ijson.JSONError as e:
+        p.fail(f"trace_tree is not valid JSON ({_json_error(e)})")
+    if stack:
+        p.fail("trace_tree is not valid JSON (it ends inside a list)")
+    return (np.frombuffer(ids, dtype=np.uint32).copy(), np.frombuffer(functions, dtype=np.uint32).copy(),
+            np.frombuffer(parents, dtype=np.uint32).copy())
+
+
+def _node_done(state, width, ids, functions, parents):
+    """Records the node a list has just completed (after its last field)."""
+    if state[0] % width == 0:
+        ids.append(state[2])
+        functions.append(state[3])
+        parents.append(state[1])
 
 
 def _assemble(p, header, shape, arrays) -> RawSnapshot:
@@ -665,7 +715,7 @@ def _assemble(p, header, shape, arrays) -> RawSnapshot:
     _check_records(p, samples, "samples", meta.get("sample_fields") or [])
     _check_traces(p, header, arrays, nstr)
     extra = header.get("extra_native_bytes", 0) or 0
-    return RawSnapshot(
+    raw = RawSnapshot(
         meta=meta,
         node_types=shape["node_types"],
         edge_types=edge_types,
@@ -688,5 +738,7 @@ def _assemble(p, header, shape, arrays) -> RawSnapshot:
         location_fields=list(loc_fields),
         samples=samples if meta.get("sample_fields") else np.zeros(0, np.uint32),
         trace_function_infos=arrays.get("trace_function_infos", np.zeros(0, np.uint32)),
-        trace_tree=arrays.get("trace_tree", []),
     )
+    if arrays.get("trace_tree") is not None:
+        raw.trace_ids, raw.trace_functions, raw.trace_parents = arrays["trace_tree"]
+    return raw

@@ -141,7 +141,9 @@ class HeapSnapshot:
         self.location_fields = raw.location_fields
         self.samples = raw.samples
         self.trace_function_infos = raw.trace_function_infos
-        self.trace_tree = raw.trace_tree
+        self.trace_ids = raw.trace_ids
+        self.trace_functions = raw.trace_functions
+        self.trace_parents = raw.trace_parents
         self.node_field_count = len(raw.meta["node_fields"])
         self._string_ids = None
 

@@ -21,7 +21,8 @@ class TraceFrame:
 
 
 class AllocationTraces:
-    """The trace tree of one snapshot: trace node id -> (function info, parent trace node id)."""
+    """The trace tree of one snapshot: trace node id -> (function info, parent trace node id), from the
+    three arrays the loader flattened it into."""
 
     def __init__(self, heap):
         self.heap = heap
@@ -37,24 +38,20 @@ class AllocationTraces:
                     heap.strings[int(r[at["name"]])] if "name" in at else "",
                     heap.strings[int(r[at["script_name"]])] if "script_name" in at else "",
                     int(r[at["line"]]) if "line" in at else 0, int(r[at["column"]]) if "column" in at else 0))
-        self.parent = {}
-        self.function_of = {}
-        tree_fields = meta.get("trace_node_fields") or ["id", "function_info_index", "count", "size", "children"]
-        width = len(tree_fields)
-        id_at, fi_at, ch_at = (tree_fields.index(n) for n in ("id", "function_info_index", "children"))
-        stack = [(heap.trace_tree, 0)] if heap.trace_tree else []
-        while stack:
-            flat, parent = stack.pop()
-            for i in range(0, len(flat) - width + 1, width):
-                node_id, fi, children = int(flat[i + id_at]), int(flat[i + fi_at]), flat[i + ch_at]
-                self.parent[node_id] = parent
-                self.function_of[node_id] = fi
-                if children:
-                    stack.append((children, node_id))
+        # Trace nodes sorted by id, so a lookup is a binary search (no dict of millions of entries).
+        ids = np.asarray(heap.trace_ids, dtype=np.int64)
+        order = np.argsort(ids, kind="stable")
+        self._ids = ids[order]
+        self._functions = np.asarray(heap.trace_functions, dtype=np.int64)[order]
+        self._parents = np.asarray(heap.trace_parents, dtype=np.int64)[order]
+
+    def _find(self, trace):
+        k = int(np.searchsorted(self._ids, trace))
+        return k if k < self._ids.shape[0] and self._ids[k] == trace else None
 
     @property
     def available(self):
-        return bool(self.function_of) and self.heap.node_trace.shape[0] > 0
+        return self._ids.shape[0] > 0 and self.heap.node_trace.shape[0] > 0
 
     def stack(self, v):
         """Frames from the allocating function outwards; [] when the object's stack was not
@@ -63,13 +60,15 @@ class AllocationTraces:
             return []
         trace = int(self.heap.node_trace[v])
         frames = []
-        while trace and trace in self.function_of and len(frames) < 256:
-            fi = self.function_of[trace]
+        k = self._find(trace) if trace else None
+        while k is not None and len(frames) < 256:
+            fi = int(self._functions[k])
             if 0 <= fi < len(self.functions):
                 frame = self.functions[fi]
                 if frame.function != "(root)":
                     frames.append(frame)
-            trace = self.parent.get(trace, 0)
+            parent = int(self._parents[k])
+            k = self._find(parent) if parent else None
         return frames
 
     def function_indexes(self, name):
@@ -78,7 +77,7 @@ class AllocationTraces:
     def allocated_by_mask(self, function_name):
         """Objects whose allocating (innermost) function is `function_name`."""
         wanted = set(self.function_indexes(function_name))
-        tops = np.array([t for t, fi in self.function_of.items() if fi in wanted], dtype=np.int64)
+        tops = self._ids[np.isin(self._functions, list(wanted))] if wanted else np.zeros(0, np.int64)
         if not tops.size or not self.available:
             return np.zeros(self.heap.node_count, dtype=bool)
         return np.isin(self.heap.node_trace, tops)
