@@ -398,6 +398,17 @@ def test_a_worker_threads_heap_is_captured(tmp_path):
         proc.wait(timeout=60)
 
 
+def test_a_number_given_to_worker_names_an_id_or_position_never_part_of_a_path():
+    # CI once ran from /tmp/pytest-of-root/pytest-167/: "--worker 7" must not pick a worker by its URL.
+    w = inspector.Worker(session_id="s1", worker_id="1", title="[worker 1] job",
+                         url="file:///tmp/pytest-167/worker.js", type="worker")
+    assert inspector.choose_worker([w], "1") is w
+    assert inspector.choose_worker([w], "job") is w
+    assert inspector.choose_worker([w], "pytest-167") is w
+    with pytest.raises(inspector.InspectorError, match="no worker match --worker 7"):
+        inspector.choose_worker([w], "7")
+
+
 class _BrowserLike(http.server.BaseHTTPRequestHandler):
     """/json/list of a port with two targets, as a browser lists its tabs; each target is a real node."""
     targets = []

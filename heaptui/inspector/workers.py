@@ -58,7 +58,10 @@ def choose_worker(workers, wanted):
             return w
     if text.isdigit() and 1 <= int(text) <= len(workers):
         return workers[int(text) - 1]
-    matches = [w for w in workers if text.lower() in w.title.lower() or text.lower() in w.url.lower()]
+    # A number names an id or a position, never a part of a title: "7" must not pick a worker whose
+    # script lives under /tmp/pytest-167/.
+    matches = [] if text.isdigit() else [
+        w for w in workers if text.lower() in w.title.lower() or text.lower() in w.url.lower()]
     if len(matches) == 1:
         return matches[0]
     listing = "; ".join(f"{i}: {w.title or w.url} (worker id {w.worker_id})" for i, w in enumerate(workers, 1))
