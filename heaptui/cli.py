@@ -337,15 +337,22 @@ def _open_object(args):
 def cmd_object(args):
     snap, node_id, v = _open_object(args)
     info = snap.node(v)
-    retainers = snap.retainers(v, limit=args.limit)
-    retainer_count = snap.retainer_count(v)
+    ignored = []
+    for text in (args.ignore or "").replace(",", " ").split():
+        o = snap.find_id(_parse_id(text))
+        if o is None:
+            raise UsageError(f"--ignore: no object with id {text} in {args.file}")
+        ignored.append(o)
+    view = snap.retainers_view(ignored)  # DevTools' "Ignore this retainer" for each --ignore
+    retainers = view.rows(v, limit=args.limit)
+    retainer_count = view.count(v)
     location = snap.source_location(v)
     # Runs folded (the tail of a linked list has millions of steps) unless --full.
     if args.full:
-        path = [(p, 1) for p in snap.retaining_path(v)]
+        path = [(p, 1) for p in view.path(v)]
         dominators = [(o, 1) for o in snap.dominator_chain(v)[1:]]
     else:
-        path, dominators = snap.retaining_path_runs(v), snap.dominator_runs(v)
+        path, dominators = view.path_runs(v), snap.dominator_runs(v)
 
     def ref(o):
         n = snap.node(o)
@@ -356,8 +363,10 @@ def cmd_object(args):
         doc = dict(info.as_json())
         doc["location"] = location.as_json() if location is not None else None
         doc["dominators"] = [dict(ref(o), repeats=n) for o, n in dominators]
-        doc["retainers"] = [dict(edge=r.label, edge_type=r.type, edge_name=r.name, **{"from": ref(r.source)})
-                            for r in retainers]
+        doc["ignored"] = [int(snap.heap.node_id[o]) for o in ignored]
+        doc["retainers"] = [dict(edge=r.edge.label, edge_type=r.edge.type, edge_name=r.edge.name,
+                                 distance=r.distance, ignored=r.edge_ignored or r.node_ignored,
+                                 **{"from": ref(r.edge.source)}) for r in retainers]
         doc["retainer_count"] = retainer_count
         doc["path"] = [dict(edge=p.label, edge_type=p.type, edge_name=p.name, repeats=n, **{"from": ref(p.source)})
                        for p, n in path]
@@ -385,14 +394,17 @@ def cmd_object(args):
     for o, n in _bounded(dominators, args.full):
         print(f"  {line(o)}{times(n)}  retained {human_size(snap.heap.retained[o])}" if o is not None else
               f"  \u2026 {n:,} more (--full shows all)")
-    print(f"Retainers ({retainer_count:,}):")
+    print(f"Retainers ({retainer_count:,}):" if not ignored else
+          f"Retainers ({retainer_count:,}), with {', '.join(line(o) for o in ignored)} ignored:")
     for r in retainers:
-        print(f"  {r.label} in {line(r.source)}  distance {format_distance(int(snap.heap.distance[r.source]))}")
+        shown = "ignored" if r.edge_ignored or r.node_ignored else format_distance(r.distance)
+        print(f"  {r.edge.label} in {line(r.edge.source)}  distance {shown}")
     if retainer_count > len(retainers):
         print(f"  ... {retainer_count - len(retainers):,} more (--limit)")
-    print("Shortest retaining path:")
+    print("Shortest retaining path:" if not ignored else "Shortest retaining path avoiding the ignored:")
     if not path:
-        print("  (none: it is a root, or only weak references reach it)")
+        print("  (none: it is a root, or only weak references reach it)" if not ignored else
+              "  (none: nothing else holds it; freeing the ignored objects frees it)")
     for p, n in _bounded(path, args.full):
         if p is None:
             print(f"  \u2026 {n:,} more steps (--full shows all)")
@@ -947,6 +959,9 @@ def build_parser():
     s.add_argument("--limit", type=count, default=20, help="retainers to list (default 20)")
     s.add_argument("--full", action="store_true",
                    help="every step of the path and the dominator chain, runs not folded")
+    s.add_argument("--ignore", metavar="@ID,...",
+                   help="ignore these retainers, as DevTools' \"Ignore this retainer\": distances, "
+                        "retainers and the path recomputed without them")
     s.set_defaults(func=cmd_object)
 
     s = with_file(sub.add_parser("dominators", help="the dominator tree: what each object alone keeps alive"))

@@ -466,3 +466,43 @@ async def test_history_lists_visited_objects_most_recent_first():
         await pilot.press("h")
         await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
         assert app.screen.found == [first, second]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)])
+async def test_ignore_this_retainer_recomputes_the_pane_and_x_restores(size):
+    """x on a retainer: DevTools' "Ignore this retainer". The pane shows the recomputed view (the
+    model's rows, the ignored one marked), the detail's path avoids it; X restores the plain view."""
+    app = HeapApp(demo_paths()[:1])
+    async with app.run_test(size=size) as pilot:
+        await wait_for(pilot, lambda: exploring(app))
+        screen = app.screen
+        snap = screen.snap
+        row = next(r for r in snap.classes() if r.name == "Session")
+        v = snap.instances(row.index, limit=1)[0][0]
+        screen.jump_to_id(str(int(snap.heap.node_id[v])))
+        retainers = screen.retainers
+        await wait_for(pilot, lambda: retainers.model is not None and retainers.model.node == v
+                       and len(retainers.table_rows) > 0)
+        if size[0] < 120:
+            assert not screen.has_class("other-pane")  # the Retainers pane is the one shown
+        retainers.focus()
+        retainers.cursor = 0
+        await pilot.pause()
+        first = retainers.current.node
+        before = snap.retainers_view().distances()
+        await pilot.press("x")
+        await wait_for(pilot, lambda: retainers.model.view.ignored == {first}
+                       and retainers.model.node == v and retainers.table_rows)
+        view = snap.retainers_view([first])
+        assert (view.distances() != before).any()  # ignoring it changed distances
+        shown = [(r.node, r.cells[1]) for r in retainers.table_rows if r.depth == 0 and r.node is not None]
+        expected = [(r.edge.source, "ignored" if r.node_ignored or r.edge_ignored else
+                     (str(r.distance) if r.distance < 100000000 else "\u2212")) for r in view.rows(v, limit=100)]
+        assert shown == expected
+        assert (first, "ignored") in shown
+        assert "1 ignored" in str(screen.retainers_title.render())
+        text = screen.detail.text
+        assert "avoiding 1 ignored" in text or "without the ignored retainers" in text
+        await pilot.press("X")
+        await wait_for(pilot, lambda: not retainers.model.view.ignored and retainers.table_rows)
+        assert "ignored" not in [r.cells[1] for r in retainers.table_rows if r.node is not None]

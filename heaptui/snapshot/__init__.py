@@ -9,7 +9,8 @@ from .diff import DiffRow, SnapshotDiff
 from .errors import Cancelled, SnapshotError
 from .loader import load
 from .model import HeapSnapshot, Statistics
-from .query import ClassRow, EdgeInfo, NodeInfo, SnapshotQuery, edge_label, format_distance
+from .query import (ClassRow, EdgeInfo, NodeInfo, RetainerRow, RetainersView, SnapshotQuery, edge_label,
+                    format_distance)
 
 
 class Snapshot(SnapshotQuery):
@@ -52,4 +53,4 @@ def open_snapshot(path, progress=None, use_cache=True, cache=None) -> Snapshot:
 
 
 __all__ = ["SnapshotDiff", "DiffRow", "open_snapshot", "Snapshot", "SnapshotError", "Cancelled", "IndexCache", "HeapSnapshot",
-           "Statistics", "ClassRow", "EdgeInfo", "NodeInfo", "edge_label", "format_distance", "load"]
+           "Statistics", "ClassRow", "EdgeInfo", "NodeInfo", "RetainerRow", "RetainersView", "edge_label", "format_distance", "load"]

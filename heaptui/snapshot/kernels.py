@@ -11,6 +11,7 @@ from .jit import kernel
 NO_DISTANCE = -5
 NO_EDGE = 0xFFFFFFFF
 BASE_SYSTEM_DISTANCE = 100000000
+BASE_UNREACHABLE_DISTANCE = 2 * BASE_SYSTEM_DISTANCE  # the Retainers view's unreachable and ignored
 UNVISITED = 0xFFFFFFFF
 MULTIPLE_OWNERS = 0xFFFFFFFE
 
@@ -486,8 +487,10 @@ def strings_containing(blob, offsets, ids, pattern, digit_first):
 @kernel()
 def _bfs(queue, qlen, dist, via, first_edge, edge_to, edge_type, edge_name, node_type, node_name,
          weak_etype, internal_etype, element_etype, hidden_etype, hidden_type, array_type,
-         native_context_name, sloppy_map_name, map_descriptors_name, md_name_int, wm_suffix, pending):
+         native_context_name, sloppy_map_name, map_descriptors_name, md_name_int, wm_suffix, pending, ignored):
     head = 0
+    n = dist.shape[0]
+    has_ignored = ignored.shape[0] == n
     while head < qlen:
         v = queue[head]
         head += 1
@@ -501,6 +504,8 @@ def _bfs(queue, qlen, dist, via, first_edge, edge_to, edge_type, edge_name, node
                 continue
             c = edge_to[e]
             if dist[c] != NO_DISTANCE:
+                continue
+            if has_ignored and ignored[c]:  # "Ignore this retainer": checked before the other filters
                 continue
             numeric = t == element_etype or t == hidden_etype
             if is_nc and not numeric and edge_name[e] == sloppy_map_name:
@@ -535,12 +540,14 @@ def _bfs(queue, qlen, dist, via, first_edge, edge_to, edge_type, edge_name, node
 
 @kernel("(int64, uint32[::1], uint32[::1], uint8[::1], uint32[::1], uint8[::1], uint32[::1],"
         " int64, int64, int64, int64, int64, int64, int64, int64, int64, int64, int64, int64[::1],"
-        " int32[::1], int64)")
+        " int32[::1], int64, uint8[::1])")
 def distances(root, first_edge, edge_to, edge_type, edge_name, node_type, node_name, synthetic_type,
               dom_trees_name, weak_etype, internal_etype, element_etype, hidden_etype, hidden_type, array_type,
               native_context_name, sloppy_map_name, map_descriptors_name, md_name_int, wm_suffix,
-              suffix_count):
+              suffix_count, ignored):
     """DevTools' calculateDistances: BFS from user roots, then from the root for what is left.
+    `ignored` (one flag per node, or a 1-element array for none) are nodes the search does not
+    enter: the Retainers view's "Ignore this retainer" (user roots still get distance 1, as there).
 
     Returns (distance per node, the edge each node was reached by: a shortest retaining path, one
     pointer per node; NO_EDGE for the root and unreachable nodes).
@@ -563,13 +570,55 @@ def distances(root, first_edge, edge_to, edge_type, edge_name, node_type, node_n
     found = qlen
     _bfs(queue, qlen, dist, via, first_edge, edge_to, edge_type, edge_name, node_type, node_name,
          weak_etype, internal_etype, element_etype, hidden_etype, hidden_type, array_type,
-         native_context_name, sloppy_map_name, map_descriptors_name, md_name_int, wm_suffix, pending)
+         native_context_name, sloppy_map_name, map_descriptors_name, md_name_int, wm_suffix, pending, ignored)
     dist[root] = BASE_SYSTEM_DISTANCE if found > 0 else 0
     queue[0] = root
     _bfs(queue, 1, dist, via, first_edge, edge_to, edge_type, edge_name, node_type, node_name,
          weak_etype, internal_etype, element_etype, hidden_etype, hidden_type, array_type,
-         native_context_name, sloppy_map_name, map_descriptors_name, md_name_int, wm_suffix, pending)
+         native_context_name, sloppy_map_name, map_descriptors_name, md_name_int, wm_suffix, pending, ignored)
     return dist, via
+
+
+@kernel("(int32[::1], uint32[::1], uint32[::1], uint8[::1], uint32[::1], int64, int32[::1],"
+        " uint32[::1], uint32[::1])")
+def ephemeron_edges_left_alone(dist, first_edge, edge_to, edge_type, edge_name, internal_etype, wm_suffix,
+                               ret_first, ret_edge):
+    """The ephemeron edges the Retainers view marks ignored once some nodes are ignored: a WeakMap
+    value needs both its map and its key, so when one of the two is unreachable in `dist`, every
+    edge of that pair into the value is ignored. Sorted edge indexes."""
+    n = dist.shape[0]
+    count = 0
+    for v in range(n):
+        if dist[v] != NO_DISTANCE:
+            continue
+        for e in range(first_edge[v], first_edge[v + 1]):
+            if edge_type[e] == internal_etype and wm_suffix[edge_name[e]] >= 0:
+                count += 1
+    targets = np.empty(count, dtype=np.uint32)
+    pairs = np.empty(count, dtype=np.int32)
+    count = 0
+    for v in range(n):
+        if dist[v] != NO_DISTANCE:
+            continue
+        for e in range(first_edge[v], first_edge[v + 1]):
+            if edge_type[e] == internal_etype and wm_suffix[edge_name[e]] >= 0:
+                targets[count] = edge_to[e]
+                pairs[count] = wm_suffix[edge_name[e]]
+                count += 1
+    found = np.empty(max(count * 2, 1), dtype=np.uint32)
+    m = 0
+    for i in range(count):
+        t = targets[i]
+        for slot in range(ret_first[t], ret_first[t + 1]):
+            e = ret_edge[slot]
+            if edge_type[e] == internal_etype and wm_suffix[edge_name[e]] == pairs[i]:
+                if m == found.shape[0]:
+                    bigger = np.empty(m * 2, dtype=np.uint32)
+                    bigger[:m] = found[:m]
+                    found = bigger
+                found[m] = e
+                m += 1
+    return found[:m]
 
 
 @kernel("(uint32[::1], int64)")

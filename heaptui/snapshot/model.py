@@ -277,6 +277,11 @@ class HeapSnapshot:
         self.idom = idom
 
     def _distances(self):
+        self.distance, self.bfs_edge = self.compute_distances()
+
+    def compute_distances(self, ignored=None):
+        """DevTools' distances and the edge each node was reached by; with `ignored` (a flag per
+        node), the Retainers view's recomputation that does not enter those nodes."""
         t, e = self.node_types, self.edge_types
         md = self.string_id("(map descriptors)")
         md_int = np.full(1, -1, dtype=np.int64)
@@ -291,12 +296,21 @@ class HeapSnapshot:
                     md_int[i] = -1 if v is None else v
         if md_int.shape[0] < len(self.strings):
             md_int = np.full(len(self.strings), -1, dtype=np.int64)
-        self.distance, self.bfs_edge = K.distances(
+        wm_suffix, wm_pairs = self.weakmap_pairs()
+        return K.distances(
             self.root, self.first_edge, self.edge_to, self.edge_type, self.edge_name, self.node_type,
             self.node_name, t["synthetic"], self.string_id("(Document DOM trees)"), e["weak"],
             e["internal"], e["element"], e["hidden"],
             t["hidden"], t["array"], self.string_id("system / NativeContext"),
-            self.string_id("sloppy_function_map"), md, md_int, self._wm_suffix, self._wm_pair_count)
+            self.string_id("sloppy_function_map"), md, md_int, wm_suffix, wm_pairs,
+            np.zeros(1, dtype=np.uint8) if ignored is None else ignored)
+
+    def weakmap_pairs(self):
+        """(per string id: the pair id of an ephemeron edge name or -1, how many pairs); computed
+        again after loading, where it was dropped."""
+        if getattr(self, "_wm_suffix", None) is None:
+            self._weakmap_tables()
+        return self._wm_suffix, self._wm_pair_count
 
     # -- class names --------------------------------------------------------------------------
     def _class_names(self):

@@ -13,13 +13,15 @@ import numpy as np
 
 from .jit import kernel
 
-from .kernels import BASE_SYSTEM_DISTANCE, NO_DISTANCE, NO_EDGE
+from .kernels import BASE_SYSTEM_DISTANCE, BASE_UNREACHABLE_DISTANCE, NO_DISTANCE, NO_EDGE
 from .names import format_property_name, js_order_key, utf16_len
 
 SORT_KEYS = ("retained", "shallow", "count", "distance", "name")
 # UTF-8 bytes sort in code point order; JavaScript sorts UTF-16 code units, where U+E000..U+FFFF come
 # after the surrogates that encode U+10000 and up. Lifting the lead bytes of U+E000..U+FFFF (0xEE,
 # 0xEF; never continuation bytes) above those of 4-byte sequences (0xF0..0xF4) gives JS order.
+_NO_EDGES = np.zeros(0, dtype=np.uint32)
+_EXACT_RETAINER_ORDER = 200_000  # retainers re-sorted by DevTools' names when some are plain objects
 _JS_ORDER = bytes(range(256)).replace(b"\xee", b"\xf5").replace(b"\xef", b"\xf6")
 _IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 
@@ -118,10 +120,11 @@ def _source_of(first_edge, e):
 
 
 @kernel("(int64, int64, uint32[::1], uint32[::1], uint32[::1], uint8[::1], int64, boolean,"
-        " int32[::1], uint32[::1], uint32[::1], int64)")
+        " int32[::1], uint32[::1], uint32[::1], int64, uint32[::1])")
 def _retainer_page(v, root, ret_first, ret_edge, first_edge, edge_type, weak_type, include_weak,
-                   dist, node_name, rank, k):
-    """One pass over v's retainer slots: the k first in DevTools' order (distance, name, edge) with
+                   dist, node_name, rank, k, ignored_edges):
+    """One pass over v's retainer slots: the k first in DevTools' order (distance, name, then slot:
+    a node's slots hold its incoming edges in descending edge order, so ties go to the later edge) with
     their sources, and how many retainers pass the filter. A bounded heap keeps it one pass however
     many retainers there are. Unreachable (negative) distances sort last."""
     hk = np.empty(max(k, 1), dtype=np.uint64)  # distance << 32 | name rank; ties broken by the edge
@@ -154,6 +157,16 @@ def _retainer_page(v, root, ret_first, ret_edge, first_edge, edge_type, weak_typ
         if k == 0:
             continue
         d = dist[src]
+        if ignored_edges.shape[0] > 0:  # sorted: edges the Retainers view marks ignored
+            a, b = 0, ignored_edges.shape[0]
+            while a < b:
+                mid = (a + b) // 2
+                if ignored_edges[mid] < e:
+                    a = mid + 1
+                else:
+                    b = mid
+            if a < ignored_edges.shape[0] and ignored_edges[a] == e:
+                d = BASE_UNREACHABLE_DISTANCE
         dk = np.uint64(0x7FFFFFFF) if d < 0 else np.uint64(d)
         key = (dk << np.uint64(32)) | np.uint64(rank[node_name[src]])
         if n < k:
@@ -161,7 +174,7 @@ def _retainer_page(v, root, ret_first, ret_edge, first_edge, edge_type, weak_typ
             n += 1
             while j > 0:
                 p = (j - 1) // 2
-                if hk[p] > key or (hk[p] == key and he[p] > e):
+                if hk[p] > key or (hk[p] == key and he[p] < e):
                     break
                 hk[j] = hk[p]
                 he[j] = he[p]
@@ -170,15 +183,15 @@ def _retainer_page(v, root, ret_first, ret_edge, first_edge, edge_type, weak_typ
             hk[j] = key
             he[j] = e
             hs[j] = src
-        elif key < hk[0] or (key == hk[0] and e < he[0]):
+        elif key < hk[0] or (key == hk[0] and e > he[0]):
             j = 0
             while True:
                 c = 2 * j + 1
                 if c >= n:
                     break
-                if c + 1 < n and (hk[c + 1] > hk[c] or (hk[c + 1] == hk[c] and he[c + 1] > he[c])):
+                if c + 1 < n and (hk[c + 1] > hk[c] or (hk[c + 1] == hk[c] and he[c + 1] < he[c])):
                     c += 1
-                if hk[c] < key or (hk[c] == key and he[c] < e):
+                if hk[c] < key or (hk[c] == key and he[c] > e):
                     break
                 hk[j] = hk[c]
                 he[j] = he[c]
@@ -319,6 +332,7 @@ class SnapshotQuery:
         self._members = None
         self._lock = threading.RLock()  # prepare() may build these in the background
         self._name_rank = None
+        self._retainers_view = None
         self._max_retained = None
         self._sorted_members = {}
 
@@ -524,15 +538,54 @@ class SnapshotQuery:
     def retainer_count(self, v, include_weak=False):
         return self._retainer_page(v, include_weak, 0)[2]
 
-    def _retainer_page(self, v, include_weak, k):
+    def _retainer_page(self, v, include_weak, k, dist=None, ignored_edges=_NO_EDGES):
         h = self.heap
         ret_first, ret_edge = h.retainer_index()
-        keys, edges, sources, total = _retainer_page(
-            int(v), self.root, ret_first, ret_edge, h.first_edge, h.edge_type, h.edge_types["weak"],
-            bool(include_weak), h.distance, h.node_name,
-            self.name_rank() if k else np.zeros(1, np.uint32), int(k))
-        order = np.lexsort((edges, keys))  # (distance, name) key, then edge order
+        dist = h.distance if dist is None else dist
+
+        def page(k):
+            return _retainer_page(
+                int(v), self.root, ret_first, ret_edge, h.first_edge, h.edge_type, h.edge_types["weak"],
+                bool(include_weak), dist, h.node_name, self.name_rank() if k else np.zeros(1, np.uint32),
+                int(k), ignored_edges)
+
+        keys, edges, sources, total = page(k)
+        if k == 0:
+            return edges, sources, total
+        # The kernel ranks retainers by their file name. DevTools sorts by name(), which differs for
+        # plain objects ('{a, b}' for 'Object') and cons strings (the text): where one of those is a
+        # retainer, sort again by the names DevTools compares (all rows, up to a bound; beyond it,
+        # only ties between such names can be out of DevTools' order).
+        t = h.node_type[sources]
+        special = (t == h.node_types["concatenated string"]) | (
+            (t == h.node_types["object"]) & (h.node_name[sources] == h.strings.find("Object")))
+        if special.any() and total <= _EXACT_RETAINER_ORDER:
+            if k < total:
+                keys, edges, sources, total = page(total)
+            names = {}
+            rows = []
+            for key, e, src in zip(keys.tolist(), edges.tolist(), sources.tolist()):
+                if src not in names:
+                    names[src] = js_order_key(self.display_name(src))
+                rows.append((key >> 32, names[src], -e, e, src))
+            rows.sort()
+            rows = rows[:k]
+            return (np.array([r[3] for r in rows], dtype=np.uint32), np.array([r[4] for r in rows], dtype=np.uint32),
+                    total)
+        order = np.lexsort((-edges.astype(np.int64), keys))  # (distance, name) key, then slot order
         return edges[order], sources[order], total
+
+    def retainers_view(self, ignored=()):
+        """DevTools' Retainers view with the nodes `ignored` (ordinals) left out, as its "Ignore this
+        retainer" does: distances, retainer order and the path from a root recomputed around them.
+        The last view is kept, so moving through objects does not recompute it."""
+        key = frozenset(int(v) for v in ignored)
+        view = self._retainers_view
+        if view is None or view.ignored != key:  # built outside the lock: it searches the whole graph
+            view = RetainersView(self, key)
+            with self._lock:
+                self._retainers_view = view
+        return view
 
     def name_rank(self):
         """Per string id: the position of node names in JavaScript string order (for sorting rows by
@@ -561,17 +614,18 @@ class SnapshotQuery:
         rank[ids[np.array(order, dtype=np.int64)]] = np.arange(len(order), dtype=np.uint32)
         return rank
 
-    def retaining_path(self, v):
+    def retaining_path(self, v, bfs_edge=None):
         """One shortest chain of edges from a root to v, root side first: the edges by which the
         distance search reached each node (so the path agrees with the Distance column).
 
         Empty when v is the root or nothing strong reaches it.
         """
         h = self.heap
+        via = h.bfs_edge if bfs_edge is None else bfs_edge
         path = []
         cur = int(v)
         while cur != self.root and len(path) <= self.node_count:
-            e = int(h.bfs_edge[cur])
+            e = int(via[cur])
             if e == NO_EDGE:
                 return []
             info = self.edge(e)
@@ -580,13 +634,13 @@ class SnapshotQuery:
         path.reverse()
         return path
 
-    def retaining_path_runs(self, v):
+    def retaining_path_runs(self, v, bfs_edge=None):
         """The shortest retaining path with runs folded, for paths of any length (the tail of a
         linked list of millions): [(EdgeInfo of the run's first step, repeats)], root side first.
         A run is consecutive steps from holders of one class along edges of one label, slot
         numbers ignored (Node.next, Node.next, ... or [3], [7], ...)."""
         h = self.heap
-        edges, sources = _bfs_chain(h.bfs_edge, h.first_edge, self.root, int(v))
+        edges, sources = _bfs_chain(h.bfs_edge if bfs_edge is None else bfs_edge, h.first_edge, self.root, int(v))
         if edges.shape[0] == 0:
             return []
         types = h.edge_type[edges]
@@ -905,10 +959,79 @@ def edge_label(edge_type, name):
     return "{" + name + "}"
 
 
+@dataclass
+class RetainerRow:
+    edge: EdgeInfo
+    distance: int  # as DevTools' Retainers view reports the row: BASE_UNREACHABLE_DISTANCE and up when
+    #                nothing reaches the retainer without the ignored nodes, or the edge is ignored
+    edge_ignored: bool  # an ephemeron edge left alone because its map or key is unreachable
+    node_ignored: bool  # the retainer is one of the ignored nodes
+
+
+class RetainersView:
+    """The Retainers view for a set of ignored nodes (empty: the plain view). Build it with
+    SnapshotQuery.retainers_view(); it does not change once built."""
+
+    def __init__(self, query, ignored):
+        from .kernels import ephemeron_edges_left_alone
+        self.query, self.ignored = query, frozenset(ignored)
+        h = query.heap
+        if not self.ignored:
+            self.bfs_edge, self.ignored_edges = h.bfs_edge, _NO_EDGES
+            self._dist = h.distance
+            return
+        mask = np.zeros(query.node_count, dtype=np.uint8)
+        mask[np.fromiter(self.ignored, dtype=np.int64)] = 1
+        dist, self.bfs_edge = h.compute_distances(mask)
+        ret_first, ret_edge = h.retainer_index()
+        wm_suffix, _pairs = h.weakmap_pairs()
+        self.ignored_edges = np.unique(ephemeron_edges_left_alone(
+            dist, h.first_edge, h.edge_to, h.edge_type, h.edge_name, h.edge_types["internal"], wm_suffix,
+            ret_first, ret_edge)).astype(np.uint32)
+        # DevTools: a node the search no longer reaches sorts after the rest, by its usual distance.
+        self._dist = np.where(dist == NO_DISTANCE, np.maximum(h.distance, 0) + BASE_UNREACHABLE_DISTANCE,
+                              dist).astype(np.int32)
+
+    def distance(self, v):
+        """The node's distance as this view reports it."""
+        d = int(self._dist[v])
+        return BASE_UNREACHABLE_DISTANCE if d < 0 else d
+
+    def distances(self):
+        """Every node's distance as this view reports it (DevTools' getDistanceForRetainersView)."""
+        return np.where(self._dist < 0, BASE_UNREACHABLE_DISTANCE, self._dist)
+
+    def edge_ignored(self, e):
+        i = int(np.searchsorted(self.ignored_edges, e))
+        return i < self.ignored_edges.shape[0] and int(self.ignored_edges[i]) == int(e)
+
+    def rows(self, v, include_weak=False, offset=0, limit=None):
+        """v's retainers in the view's order (distance, retainer name, edge), one page."""
+        q = self.query
+        k = (offset + limit) if limit is not None else self.count(v, include_weak)
+        edges, sources, _total = q._retainer_page(v, include_weak, k, self._dist, self.ignored_edges)
+        out = []
+        for e, src in zip(edges[offset:].tolist(), sources[offset:].tolist()):
+            ignored = self.edge_ignored(e)
+            out.append(RetainerRow(edge=q.edge(e, src), distance=BASE_UNREACHABLE_DISTANCE if ignored
+                                   else self.distance(src), edge_ignored=ignored, node_ignored=src in self.ignored))
+        return out
+
+    def count(self, v, include_weak=False):
+        return self.query.retainer_count(v, include_weak)
+
+    def path(self, v):
+        """A shortest path from a root to v that avoids the ignored nodes (empty if none)."""
+        return self.query.retaining_path(v, self.bfs_edge)
+
+    def path_runs(self, v):
+        return self.query.retaining_path_runs(v, self.bfs_edge)
+
+
 def format_distance(d):
     """DevTools shows distances from 0 up to the system base as numbers, anything else as a dash."""
     return str(d) if 0 <= d < BASE_SYSTEM_DISTANCE else "\u2212"
 
 
-__all__ = ["SnapshotQuery", "ClassRow", "NodeInfo", "EdgeInfo", "SourceLocation", "edge_label", "format_distance",
+__all__ = ["SnapshotQuery", "RetainersView", "RetainerRow", "ClassRow", "NodeInfo", "EdgeInfo", "SourceLocation", "edge_label", "format_distance",
            "sort_class_rows", "SORT_KEYS", "NO_DISTANCE"]

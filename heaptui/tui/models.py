@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 from ..format import format_distance, human_size, node_label, signed
+from ..snapshot.kernels import BASE_UNREACHABLE_DISTANCE as UNREACHABLE_BASE
 from .table import Column, Row, RowModel
 
 PAGE = 100
@@ -202,12 +203,14 @@ class HistoryModel(SearchResultsModel):
 
 
 class RetainersModel(RowModel):
-    """DevTools' Retainers view for one object: who holds it, and who holds those, lazily."""
+    """DevTools' Retainers view for one object: who holds it, and who holds those, lazily. `view`
+    is the snapshot's Retainers view with the ignored retainers ("Ignore this retainer") left out."""
 
-    columns = [Column("Retainer", 0, "<"), Column("Dist.", 5, ">"), Column("Retained", 13, ">")]
+    columns = [Column("Retainer", 0, "<"), Column("Dist.", 7, ">"), Column("Retained", 13, ">")]
 
-    def __init__(self, snap, node):
+    def __init__(self, snap, node, view=None):
         self.snap, self.node = snap, node
+        self.view = view if view is not None else snap.retainers_view()
         self.total = snap.statistics().total
 
     def roots(self):
@@ -221,17 +224,18 @@ class RetainersModel(RowModel):
     def _retainers(self, v, depth, ancestors, offset):
         snap, h = self.snap, self.snap.heap
         out = []
-        for e in snap.retainers(v, offset=offset, limit=PAGE):
-            src = e.source
+        for r in self.view.rows(v, offset=offset, limit=PAGE):
+            e, src = r.edge, r.edge.source
             cycle = src in ancestors
-            d = int(h.distance[src])
+            ignored = r.edge_ignored or r.node_ignored
             out.append(Row(key=("ret", e.edge), kind="edge", node=src, depth=depth,
-                           expandable=not cycle and src != snap.root,
-                           ancestors=ancestors + (src,), payload=e,
-                           style="dim" if cycle or d < 0 else "",
+                           expandable=not cycle and src != snap.root and not r.node_ignored,
+                           ancestors=ancestors + (src,), payload=r,
+                           style="dim" if cycle or ignored or r.distance >= UNREACHABLE_BASE else "",
                            cells=[f"{e.label} in {node_label(snap, src)}" + (" (cycle)" if cycle else ""),
-                                  format_distance(d), _size(int(h.retained[src]), self.total)]))
-        total = snap.retainer_count(v)
+                                  "ignored" if ignored else format_distance(r.distance),
+                                  _size(int(h.retained[src]), self.total)]))
+        total = self.view.count(v)
         if offset + PAGE < total:
             rest = total - offset - PAGE
             out.append(Row(key=("more-ret", v, offset), kind="more", depth=depth,

@@ -18,11 +18,10 @@ from textual.widgets import DataTable, Footer, Input, Label, OptionList, Progres
 from ..format import format_distance, human_size, node_label
 from ..snapshot import Cancelled, SnapshotDiff, SnapshotError, open_snapshot
 from .models import (PAGE, BottomUpModel, ComparisonModel, ContainmentModel, DominatorsModel, HistoryModel,
-                     RetainersModel,
-                     SearchResultsModel, SummaryModel, SuspectsModel, TopDownModel)
+                     RetainersModel, SearchResultsModel, SummaryModel, SuspectsModel, TopDownModel,
+                     UNREACHABLE_BASE)
 from .table import TableHeader, TreeTable
 
-UNREACHABLE_BASE = 200000000
 CANCELLED = "cancelled"  # what a load reports when Esc stopped it
 
 
@@ -136,6 +135,7 @@ class ObjectDetail(VerticalScroll):
         super().__init__(**kw)
         self.body = Static("", classes="detail-body")
         self.shown = None  # (lines function, its arguments), laid out again on a resize
+        self.view = None  # a Retainers view with ignored retainers: "held by" avoids them
 
     def compose(self):
         yield self.body
@@ -243,13 +243,17 @@ class ObjectDetail(VerticalScroll):
 
     def _path_lines(self, snap, v, width):
         """The shortest path from a root, root side first, every step (runs of one edge folded)."""
-        runs = snap.retaining_path_runs(v)
+        view = self.view if self.view is not None and self.view.query is snap else None
+        runs = view.path_runs(v) if view is not None else snap.retaining_path_runs(v)
         if not runs:
             return [] if v == snap.root else \
-                [_line(width, ("no strong path from a root (unreachable or weak only)", "dim"))]
+                [_line(width, ("no strong path from a root (unreachable or weak only)" if view is None else
+                               "no path from a root without the ignored retainers", "dim"))]
         steps = sum(n for _e, n in runs)
         plural = "s" if steps != 1 else ""
-        lines = [_line(width, ("held by", "bold"), f" (a shortest path from a root, {steps:,} step{plural}):")]
+        avoiding = f", avoiding {len(view.ignored)} ignored" if view is not None else ""
+        lines = [_line(width, ("held by", "bold"),
+                       f" (a shortest path from a root{avoiding}, {steps:,} step{plural}):")]
         hidden = runs[:-self.PATH_STEPS]
         if hidden:
             earlier = sum(n for _e, n in hidden)
@@ -359,10 +363,54 @@ class ObjectPanes:
             yield self.detail
 
     def show_retainers(self, snap, v, note=""):
+        ignored = self._ignored(snap)
+        if ignored:
+            note += f", {len(ignored)} ignored (X restores)"
         self.retainers_title.update(f"Retainers of {_esc(node_label(snap, v, 50))} "
                                     f"({snap.retainer_count(v):,}){note}")
-        self.retainers.set_model(RetainersModel(snap, v))
+        view = snap.retainers_view(ignored)
+        self.detail.view = view if ignored else None
+        self.retainers.set_model(RetainersModel(snap, v, view))
         self.retainers_header.refresh()  # the columns appear with the first model
+
+    def _ignored(self, snap):
+        """The retainers ignored in this snapshot's Retainers view (DevTools keeps one set per
+        snapshot), as ordinals."""
+        if not hasattr(self, "ignored_retainers"):
+            self.ignored_retainers = {}
+        return self.ignored_retainers.setdefault(id(snap), set())
+
+    def action_ignore_retainer(self):
+        """DevTools' "Ignore this retainer": the retainer under the cursor no longer counts; the
+        distances, the order of the retainers and the path from a root are recomputed without it."""
+        row = self.retainers.current
+        model = self.retainers.model
+        if row is None or row.node is None or model is None or model.node is None:
+            self.notify("Move to a retainer (in the Retainers pane) to ignore it", timeout=3)
+            return
+        ignored = self._ignored(model.snap)
+        ignored.symmetric_difference_update({row.node})  # on an ignored row: restore it
+        self._recompute_retainers(model.snap, model.node, frozenset(ignored))
+
+    def action_restore_retainers(self):
+        model = self.retainers.model
+        if model is None or model.node is None or not self._ignored(model.snap):
+            return
+        self._ignored(model.snap).clear()
+        self._recompute_retainers(model.snap, model.node, frozenset())
+
+    @work(thread=True, exclusive=True, group="ignore-retainer", exit_on_error=False)
+    def _recompute_retainers(self, snap, v, ignored):
+        self.app.call_from_thread(self.retainers_title.update, "Retainers: recomputing distances\u2026")
+        snap.retainers_view(ignored)  # the whole graph is searched again: off the UI thread
+        self.app.call_from_thread(self._shown_again, snap, v)
+
+    def _shown_again(self, snap, v):
+        note = " in the base snapshot" if getattr(self, "diff", None) is not None and snap is self.diff.base else ""
+        self.show_retainers(snap, v, note)
+        if hasattr(self, "_expand_shortest"):
+            self._expand_shortest(self.retainers)
+        self.detail.show_node(snap, v)
 
     def action_switch_panes(self):
         self.toggle_class("other-pane")
@@ -390,6 +438,8 @@ class ExploreScreen(ObjectPanes, SortableTable, Screen):
         Binding("m", "dominators", "Dominators", show=False),
         Binding("ctrl+f", "search", "Search", show=False),
         Binding("h", "history", "History", show=False),
+        Binding("x", "ignore_retainer", "Ignore retainer", show=False),
+        Binding("X", "restore_retainers", "Restore ignored", show=False),
         Binding("p", "capture", "Capture", show=False),
         Binding("escape", "close_inputs", "Close", show=False),
     ]
@@ -469,7 +519,7 @@ class ExploreScreen(ObjectPanes, SortableTable, Screen):
             if index >= len(rt.table_rows):
                 break
             row = rt.table_rows[index]
-            d = int(self.snap.heap.distance[row.node]) if row.node is not None else -1
+            d = row.payload.distance if row.node is not None else -1  # the Retainers view's distance
             if not row.expandable or not 1 < d < UNREACHABLE_BASE:
                 break
             rt.expand(index)
@@ -707,6 +757,8 @@ class CompareScreen(ObjectPanes, SortableTable, Screen):
         Binding("s", "sort", "Sort"),
         Binding("r", "reverse", "Reverse", show=False),
         Binding("d", "switch_panes", "Detail"),
+        Binding("x", "ignore_retainer", "Ignore retainer", show=False),
+        Binding("X", "restore_retainers", "Restore ignored", show=False),
         Binding("escape", "app.pop_screen", "Back"),
     ]
 
@@ -1452,6 +1504,9 @@ class HelpScreen(ModalScreen):
 [b]Retainers[/b]  who holds the selected object; the shortest path from a root
            opens by itself. Weak edges and edges from the root are hidden;
            (cycle) marks loops. Moving here follows a retainer (\\[ returns)
+           x ignores the retainer under the cursor (DevTools' "Ignore this
+           retainer": distances and the path recomputed without it; x on
+           an ignored row restores it), X restores them all
 [b]Panes[/b]      tab moves between them; d switches between the Retainers and
            the object's detail (under 120 columns) or hides the detail
 [b]Views[/b]      c compares two snapshots   t statistics   o containment
