@@ -137,9 +137,17 @@ def cmd_summary(args):
         except ValueError:
             raise UsageError(f"{args.file} has no allocation timeline (capture it with --track-allocations)") from None
     named = getattr(args, "filter", None)
-    if named is not None and (id_range is not None or allocated_by is not None):
-        raise UsageError("--filter does not combine with --between or --allocated-by (as in DevTools)")
+    context = getattr(args, "context", None)
+    if (named is not None or context is not None) and (id_range is not None or allocated_by is not None):
+        raise UsageError("--filter and --context do not combine with --between or --allocated-by (as in DevTools)")
+    if named is not None and context is not None:
+        raise UsageError("--filter and --context are two of DevTools' filters: choose one")
     mask = snap.filter_mask(named) if named is not None else None
+    if context is not None:
+        try:
+            mask = snap.context_mask(context)
+        except ValueError as e:
+            raise UsageError(str(e)) from None
     rows = snap.classes(sort=args.sort, id_range=id_range, allocated_by=allocated_by, mask=mask)
     top = args.top if args.top is not None else (0 if args.json else 30)
     shown = rows[:top] if top > 0 else rows
@@ -585,6 +593,25 @@ def cmd_timeline(args):
     return 0
 
 
+def cmd_contexts(args):
+    snap = open_with_progress(args.file, args.no_cache)
+    rows = snap.native_contexts()
+    if args.json:
+        json.dump([{"key": r.key, "id": int(snap.heap.node_id[r.context]) if r.context is not None else None,
+                    "label": r.label, "objects": r.objects, "size": r.size, "retained_size": r.retained_size}
+                   for r in rows], sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    total = sum(r.size for r in rows)
+    body = [[r.key, r.label[:60], f"{r.objects:,}", human_size(r.size), f"{r.size / total * 100:.1f} %" if total else "",
+             human_size(r.retained_size) if r.context is not None else ""] for r in rows]
+    print(table(["Context", "Global object", "Objects", "Size", "Share", "Retained"], body,
+                ["<", "<", ">", ">", ">", ">"]))
+    print("Size: the shallow sizes of the objects each context alone reaches (DevTools' attribution). "
+          "heaptui summary FILE --context KEY shows one context's objects.")
+    return 0
+
+
 def cmd_strings(args):
     snap = open_with_progress(args.file, args.no_cache)
     dups = snap.duplicated_strings(limit=args.top)
@@ -907,6 +934,9 @@ def build_parser():
     s.add_argument("--filter", choices=["duplicated-strings", "retained-by-detached-dom", "retained-by-console"],
                    help="DevTools' named Summary filters: duplicated strings, objects retained by detached DOM "
                         "nodes, objects retained by the DevTools console")
+    s.add_argument("--context", metavar="@ID|shared|none",
+                   help="only the objects of one realm, as 'heaptui contexts' lists them (DevTools' "
+                        "native-context filters)")
     s.add_argument("--allocated-by", metavar="FUNCTION",
                    help="only objects FUNCTION allocated (snapshots taken with --track-allocations)")
 
@@ -990,6 +1020,11 @@ def build_parser():
     s.add_argument("--rows", type=count, default=20, help="bars to show (default 20)")
     s.add_argument("--json", action="store_true", help="every sample: time, last id, live size")
     s.set_defaults(func=cmd_timeline)
+
+    s = with_file(sub.add_parser("contexts", help="realms: the main context, each vm context, iframe or "
+                                                  "worker realm, and the objects each holds"))
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_contexts)
 
     s = with_file(sub.add_parser("strings", help="duplicated strings: contents held more than once, the bytes "
                                                  "interning would save, and who holds them"))

@@ -506,3 +506,30 @@ async def test_ignore_this_retainer_recomputes_the_pane_and_x_restores(size):
         await pilot.press("X")
         await wait_for(pilot, lambda: not retainers.model.view.ignored and retainers.table_rows)
         assert "ignored" not in [r.cells[1] for r in retainers.table_rows if r.node is not None]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)])
+async def test_realms_list_and_filter_the_summary(size, parity_snapshots):
+    """n lists the realms (the vm_contexts scenario has six); Enter on one filters the Summary to its
+    objects, with the same rows as the model's mask; 0 shows all again."""
+    from heaptui.tui.screens import ContextsScreen
+    path = str(parity_snapshots["vm_contexts"])
+    app = HeapApp([path])
+    async with app.run_test(size=size) as pilot:
+        await wait_for(pilot, lambda: exploring(app))
+        explore = app.screen
+        snap = explore.snap
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, ContextsScreen))
+        box = app.screen.query_one("#contexts")
+        assert box.option_count == len(snap.native_contexts()) == 8
+        assert app.screen.query_one("#contexts-box").region.right <= size[0]
+        await pilot.press("enter")  # the biggest realm
+        await wait_for(pilot, lambda: app.screen is explore and explore.model.mask is not None)
+        chosen = snap.native_contexts()[0]
+        expected = {r.name: r.count for r in snap.classes(mask=snap.context_mask(chosen.key))}
+        await wait_for(pilot, lambda: {r.payload.name: r.payload.count for r in summary(app).table_rows
+                                       if r.kind == "class"} == expected)
+        assert "realm " + chosen.key in str(explore.query_one("#title").render())
+        await pilot.press("0")
+        await wait_for(pilot, lambda: explore.model.mask is None)

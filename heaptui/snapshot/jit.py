@@ -100,7 +100,7 @@ def parse_signature(text):
 
 def declared():
     """[(dispatcher, argument-type tuple)] for every declared signature, in definition order."""
-    from . import diff, hunt, idspace, kernels, loader, query  # noqa: F401  (defining modules register their kernels)
+    from . import contexts, diff, hunt, idspace, kernels, loader, query  # noqa: F401  (defining modules register their kernels)
     return [(d, parse_signature(s)) for d, sigs in KERNELS for s in sigs]
 
 

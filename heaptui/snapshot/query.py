@@ -781,6 +781,24 @@ class SnapshotQuery:
             masks[name] = named_filter_mask(self, name)
         return masks[name]
 
+    def context_owners(self):
+        """Per node, the realm (NativeContext ordinal) it belongs to, or contexts.SHARED / NO_CONTEXT."""
+        from .contexts import context_owners
+        with self._lock:
+            if getattr(self, "_context_owner", None) is None:
+                self._context_owner = context_owners(self.heap)
+        return self._context_owner
+
+    def native_contexts(self):
+        """The realms (ContextRow), largest first, then the shared and the context-less objects."""
+        from .contexts import native_contexts
+        return native_contexts(self)
+
+    def context_mask(self, key):
+        """The objects of one realm ("@ID" of its NativeContext, "shared" or "none"), for classes(mask=)."""
+        from .contexts import context_mask
+        return context_mask(self, key)
+
     def duplicated_strings(self, limit=50):
         """Contents held by more than one string object (DuplicatedString rows), most waste first."""
         from .filters import duplicated_strings

@@ -440,6 +440,7 @@ class ExploreScreen(ObjectPanes, SortableTable, Screen):
         Binding("h", "history", "History", show=False),
         Binding("x", "ignore_retainer", "Ignore retainer", show=False),
         Binding("X", "restore_retainers", "Restore ignored", show=False),
+        Binding("n", "contexts", "Realms", show=False),
         Binding("p", "capture", "Capture", show=False),
         Binding("escape", "close_inputs", "Close", show=False),
     ]
@@ -676,6 +677,19 @@ class ExploreScreen(ObjectPanes, SortableTable, Screen):
         mask = self.snap.filter_mask(name)  # cached once computed
         self.app.call_from_thread(self._apply_filter, mask, self.NAMED_FILTERS[name])
 
+    def action_contexts(self):
+        """Realms (native contexts): pick one and the Summary shows only its objects."""
+        self._compute_contexts()
+
+    @work(thread=True, exclusive=True, group="contexts", exit_on_error=False)
+    def _compute_contexts(self):
+        rows = self.snap.native_contexts()
+        self.app.call_from_thread(self.app.push_screen, ContextsScreen(self.snap, rows), self._context_chosen)
+
+    def _context_chosen(self, row):
+        if row is not None:
+            self._apply_filter(self.snap.context_mask(row.key), f"realm {row.key}: {row.label}")
+
     def action_clear_filter(self):
         self._between_step = 0
         self._named_step = 0
@@ -864,6 +878,36 @@ class StatisticsScreen(Screen):
                   f"V8 heap {human_size(s.v8heap)}, native {human_size(s.native)}"]
         yield Static("\n".join(lines), id="statistics")
         yield Footer(compact=True)
+
+
+class ContextsScreen(ModalScreen):
+    """The snapshot's realms, biggest first: Enter filters the Summary to one (DevTools' native-context
+    filters), Esc closes."""
+
+    BINDINGS = [Binding("escape", "dismiss_none", "Close"), Binding("n", "dismiss_none", "Close", show=False)]
+
+    def __init__(self, snap, rows):
+        super().__init__()
+        self.snap, self.rows = snap, rows
+
+    def compose(self):
+        total = sum(r.size for r in self.rows) or 1
+        with Vertical(id="contexts-box"):
+            yield Label("[b]Realms[/b] (native contexts): the objects each context alone reaches. "
+                        "Enter shows one in the Summary", id="contexts-title")
+            yield OptionList(*[f"{r.key:<8} {human_size(r.size):>9} {r.size / total * 100:5.1f} %  "
+                               f"{r.objects:>9,} objects  {_esc(r.label)}" for r in self.rows], id="contexts")
+        yield Footer(compact=True)
+
+    def on_mount(self):
+        self.query_one(OptionList).focus()
+
+    @on(OptionList.OptionSelected, "#contexts")
+    def chosen(self, event):
+        self.dismiss(self.rows[event.option_index])
+
+    def action_dismiss_none(self):
+        self.dismiss(None)
 
 
 class ContainmentScreen(Screen):
@@ -1499,6 +1543,7 @@ class HelpScreen(ModalScreen):
            a objects a function allocated (tracked snapshots)
            f DevTools' filters: duplicated strings, retained by detached
              DOM nodes, retained by the DevTools console (f again: next)
+           n realms (native contexts): the Summary of one context
            0 all objects again
            ctrl+f searches objects by name or string content
 [b]Retainers[/b]  who holds the selected object; the shortest path from a root
