@@ -254,3 +254,32 @@ def test_allocation_timeline_equals_devtools(allocating_app, tmp_path, toolkit_d
     assert "Tracked" in {row["name"] for row in json.loads(r.stdout)}
     text = run("timeline", out, "--rows", "5").stdout
     assert "Still alive" in text and "\u2588" in text
+
+
+async def test_timeline_chart_selects_a_range_for_the_summary(allocating_app, tmp_path):
+    """l draws the timeline of a tracked snapshot at 80x24 and 160x45; shift+→ selects a range and
+    Enter filters the Summary to what that range allocated (the model's id range, as --during)."""
+    from heaptui.tui.app import HeapApp
+    from heaptui.tui.screens import ExploreScreen, TimelineScreen
+    from pilot import exploring, wait_for
+    out, snap = tracked_capture(allocating_app, tmp_path, "2")
+    for size in ((80, 24), (160, 45)):
+        app = HeapApp([str(out)])
+        async with app.run_test(size=size) as pilot:
+            await wait_for(pilot, lambda: exploring(app))
+            explore = app.screen
+            await pilot.press("l")
+            await wait_for(pilot, lambda: isinstance(app.screen, TimelineScreen))
+            chart = app.screen
+            assert 0 < len(chart.columns) <= size[0]
+            text = str(chart.query_one("#timeline-chart").render())
+            assert "Allocation timeline" in text and "\u2588" in text
+            await pilot.press("right", "shift+right", "shift+right", "shift+right")
+            assert chart.selection() == (1, 4)
+            start, end = chart.selected_ms()
+            await pilot.press("enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, ExploreScreen) and explore.model.mask is not None)
+            low, high = explore.snap.ids_allocated_during(start, end)
+            ids = explore.snap.heap.node_id
+            assert (explore.model.mask == ((ids > low) & (ids <= high))).all()
+            assert "allocated" in str(explore.query_one("#title").render())

@@ -441,6 +441,7 @@ class ExploreScreen(ObjectPanes, SortableTable, Screen):
         Binding("x", "ignore_retainer", "Ignore retainer", show=False),
         Binding("X", "restore_retainers", "Restore ignored", show=False),
         Binding("n", "contexts", "Realms", show=False),
+        Binding("l", "timeline", "Timeline", show=False),
         Binding("p", "capture", "Capture", show=False),
         Binding("escape", "close_inputs", "Close", show=False),
     ]
@@ -677,6 +678,25 @@ class ExploreScreen(ObjectPanes, SortableTable, Screen):
         mask = self.snap.filter_mask(name)  # cached once computed
         self.app.call_from_thread(self._apply_filter, mask, self.NAMED_FILTERS[name])
 
+    def action_timeline(self):
+        """DevTools' allocation timeline (tracked snapshots): select a time range, and the Summary
+        shows what was allocated then and is still alive."""
+        timeline = self.snap.timeline()
+        if timeline is None or not len(timeline.sizes):
+            self.notify("this snapshot has no allocation timeline (capture with --track-allocations)",
+                        severity="warning")
+            return
+        self.app.push_screen(TimelineScreen(self.snap, timeline), self._range_chosen)
+
+    def _range_chosen(self, chosen):
+        if chosen is None:
+            return
+        start_ms, end_ms = chosen
+        low, high = self.snap.ids_allocated_during(start_ms, end_ms)
+        ids = self.snap.heap.node_id
+        self._apply_filter((ids > low) & (ids <= high),
+                           f"allocated {start_ms / 1000:.2f}\u2013{end_ms / 1000:.2f} s")
+
     def action_contexts(self):
         """Realms (native contexts): pick one and the Summary shows only its objects."""
         self._compute_contexts()
@@ -878,6 +898,100 @@ class StatisticsScreen(Screen):
                   f"V8 heap {human_size(s.v8heap)}, native {human_size(s.native)}"]
         yield Static("\n".join(lines), id="statistics")
         yield Footer(compact=True)
+
+
+class TimelineScreen(Screen):
+    """The allocation timeline as a bar chart: one column per group of samples, its height the bytes
+    allocated then and still alive. ← → move, shift+← → (or space, then ← →) select a range, Enter
+    shows the range's objects in the Summary."""
+
+    BINDINGS = [Binding("left", "move(-1)", "\u2190", show=False), Binding("right", "move(1)", "\u2192", show=False),
+                Binding("shift+left", "extend(-1)", "Select", show=False),
+                Binding("shift+right", "extend(1)", "Select", show=False),
+                Binding("space", "anchor", "Mark start"), Binding("enter", "apply", "Show in Summary"),
+                Binding("escape", "cancel", "Back"), Binding("l", "cancel", "Back", show=False)]
+    HEIGHT = 8
+    BLOCKS = " \u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588"
+
+    def __init__(self, snap, timeline):
+        super().__init__()
+        self.snap, self.timeline = snap, timeline
+        self.cursor, self.anchor = 0, None
+        self.columns = []  # (first sample, last sample) per column
+
+    def compose(self):
+        yield Static("", id="timeline-chart")
+        yield Footer(compact=True)
+
+    def on_mount(self):
+        self._layout()
+
+    def on_resize(self, event):
+        self._layout()
+
+    def _layout(self):
+        import numpy as np
+        n = len(self.timeline.sizes)
+        width = max(10, min(n, (self.size.width or 80) - 2))
+        edges = np.linspace(0, n, width + 1).astype(int)
+        self.columns = [(int(a), int(b) - 1) for a, b in zip(edges[:-1], edges[1:]) if b > a]
+        self.cursor = min(self.cursor, len(self.columns) - 1)
+        self._draw()
+
+    def selection(self):
+        """(first column, last column) selected: the marked range, or the cursor's column."""
+        a = self.cursor if self.anchor is None else self.anchor
+        return min(a, self.cursor), max(a, self.cursor)
+
+    def selected_ms(self):
+        lo, hi = self.selection()
+        t = self.timeline.times_ms
+        return float(t[self.columns[lo][0]]), float(t[self.columns[hi][1]])
+
+    def _draw(self):
+        t = self.timeline
+        sums = [int(t.sizes[a:b + 1].sum()) for a, b in self.columns]
+        peak = max(sums) or 1
+        lo, hi = self.selection()
+        rows = []
+        for level in range(self.HEIGHT, 0, -1):
+            parts = []
+            for i, size in enumerate(sums):
+                eighths = round(size / peak * self.HEIGHT * 8)
+                block = self.BLOCKS[max(0, min(8, eighths - (level - 1) * 8))]
+                parts.append((block, "reverse" if lo <= i <= hi else ""))
+            rows.append(Content.assemble(*parts))
+        start, end = self.selected_ms()
+        chosen = int(sum(sums[lo:hi + 1]))
+        total = int(t.sizes.sum())
+        span = f"{t.times_ms[0] / 1000:.2f} s" + " " * max(1, len(self.columns) - 16) + f"{t.times_ms[-1] / 1000:.2f} s"
+        lines = [Content.from_markup(f"[b]Allocation timeline[/b]: bytes allocated in each interval and still "
+                                     f"alive (peak column {human_size(peak)})"), Content("")] + rows + [
+            Content(span),
+            Content(f"selected {start / 1000:.2f}\u2013{end / 1000:.2f} s: {human_size(chosen)} still alive "
+                    f"({chosen / total * 100 if total else 0:.1f} % of {human_size(total)})"),
+            Content.from_markup("[dim]\u2190 \u2192 move, shift+\u2190 \u2192 or space then \u2190 \u2192 select a "
+                                "range, Enter shows what it allocated in the Summary[/dim]")]
+        self.query_one("#timeline-chart", Static).update(Content("\n").join(lines))
+
+    def action_move(self, step):
+        self.cursor = max(0, min(len(self.columns) - 1, self.cursor + step))
+        self._draw()
+
+    def action_extend(self, step):
+        if self.anchor is None:
+            self.anchor = self.cursor
+        self.action_move(step)
+
+    def action_anchor(self):
+        self.anchor = None if self.anchor is not None else self.cursor
+        self._draw()
+
+    def action_apply(self):
+        self.dismiss(self.selected_ms())
+
+    def action_cancel(self):
+        self.dismiss(None)
 
 
 class ContextsScreen(ModalScreen):
@@ -1544,6 +1658,8 @@ class HelpScreen(ModalScreen):
            f DevTools' filters: duplicated strings, retained by detached
              DOM nodes, retained by the DevTools console (f again: next)
            n realms (native contexts): the Summary of one context
+           l the allocation timeline (tracked snapshots): select a time
+             range, Enter shows what it allocated
            0 all objects again
            ctrl+f searches objects by name or string content
 [b]Retainers[/b]  who holds the selected object; the shortest path from a root
