@@ -951,22 +951,31 @@ class TimelineScreen(Screen):
     def _draw(self):
         t = self.timeline
         sums = [int(t.sizes[a:b + 1].sum()) for a, b in self.columns]
-        peak = max(sums) or 1
+        # The first interval holds everything allocated before tracking began: drawn to scale it
+        # would flatten the rest, so it is clipped (marked) when it dwarfs them.
+        rest = max(sums[1:], default=0)
+        clipped = len(sums) > 1 and rest > 0 and sums[0] > 2 * rest
+        peak = (rest if clipped else max(sums)) or 1
         lo, hi = self.selection()
         rows = []
         for level in range(self.HEIGHT, 0, -1):
             parts = []
             for i, size in enumerate(sums):
-                eighths = round(size / peak * self.HEIGHT * 8)
+                eighths = round(min(size, peak) / peak * self.HEIGHT * 8)
                 block = self.BLOCKS[max(0, min(8, eighths - (level - 1) * 8))]
+                if clipped and i == 0 and level == self.HEIGHT:
+                    block = "\u25b2"
                 parts.append((block, "reverse" if lo <= i <= hi else ""))
             rows.append(Content.assemble(*parts))
         start, end = self.selected_ms()
         chosen = int(sum(sums[lo:hi + 1]))
         total = int(t.sizes.sum())
         span = f"{t.times_ms[0] / 1000:.2f} s" + " " * max(1, len(self.columns) - 16) + f"{t.times_ms[-1] / 1000:.2f} s"
-        lines = [Content.from_markup(f"[b]Allocation timeline[/b]: bytes allocated in each interval and still "
-                                     f"alive (peak column {human_size(peak)})"), Content("")] + rows + [
+        head = [Content.from_markup(f"[b]Allocation timeline[/b]: bytes allocated in each interval and still "
+                                    f"alive (tallest bar {human_size(peak)})")]
+        head.append(Content(f"\u25b2 the first bar, {human_size(sums[0])}, holds what was allocated before "
+                            f"tracking began: clipped") if clipped else Content(""))
+        lines = head + rows + [
             Content(span),
             Content(f"selected {start / 1000:.2f}\u2013{end / 1000:.2f} s: {human_size(chosen)} still alive "
                     f"({chosen / total * 100 if total else 0:.1f} % of {human_size(total)})"),
