@@ -10,7 +10,7 @@ import sys
 import time
 from urllib.parse import urlsplit
 
-from .format import human_size, percent
+from .format import human_size, node_label, percent
 
 PROG = "heaptui"
 
@@ -593,6 +593,36 @@ def cmd_timeline(args):
     return 0
 
 
+def cmd_detached(args):
+    """DevTools' "Detached elements": detached DOM trees still alive, and the JS that holds each."""
+    from .snapshot.filters import is_element
+    snap = open_with_progress(args.file, args.no_cache)
+    trees = snap.detached_trees()
+    if args.json:
+        json.dump([t.as_json(snap) for t in trees], sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    if not trees:
+        print("No detached DOM nodes (a snapshot of a page keeps them; Node.js has no DOM).")
+        return 0
+    shown = trees[:args.top] if args.top else trees
+    for t in shown:
+        top = snap.node(t.top)
+        kinds = [(c, n) for c, n in t.kinds(snap, most=None) if is_element(c)][:5] or t.kinds(snap, most=3)
+        kinds = ", ".join(f"{n} \u00d7 {c if len(c) <= 40 else c[:39] + chr(0x2026)}" for c, n in kinds)
+        print(f"{top.name} @{top.id}: {len(t.nodes):,} detached nodes, {human_size(t.size)}, "
+              f"frees {human_size(t.retained_size)}")
+        print(f"  made of {kinds}")
+        path = snap.retaining_path(t.top)
+        if path:
+            holder = path[-1]
+            print(f"  held by {holder.label} in {node_label(snap, holder.source)}"
+                  f"  (heaptui object FILE @{top.id} shows the whole path)")
+    if len(shown) < len(trees):
+        print(f"... {len(trees) - len(shown):,} more trees (--top 0 shows all)")
+    return 0
+
+
 def cmd_contexts(args):
     snap = open_with_progress(args.file, args.no_cache)
     rows = snap.native_contexts()
@@ -1020,6 +1050,12 @@ def build_parser():
     s.add_argument("--rows", type=count, default=20, help="bars to show (default 20)")
     s.add_argument("--json", action="store_true", help="every sample: time, last id, live size")
     s.set_defaults(func=cmd_timeline)
+
+    s = with_file(sub.add_parser("detached", help="detached DOM trees still alive, and what holds each "
+                                                  "(browser snapshots; DevTools' Detached elements)"))
+    s.add_argument("--top", type=count, default=20, help="trees to show (0 = all; default 20)")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_detached)
 
     s = with_file(sub.add_parser("contexts", help="realms: the main context, each vm context, iframe or "
                                                   "worker realm, and the objects each holds"))

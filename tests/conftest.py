@@ -42,9 +42,20 @@ HEAPTUI_TIMEOUT = 600
 os.environ.setdefault("NUMBA_CACHE_DIR", str(WORK_DIR / "numba"))
 
 
+FIXTURE_DIR = TESTS_DIR / "fixtures"
+
+
+def _fixture_snapshots() -> dict[str, Path]:
+    """Snapshots kept as files (made by a browser the test machine may not have): name -> .gz path.
+    tests/fixtures/chromium-detached-dom.heapsnapshot.gz is the scenario chromium_detached_dom."""
+    return {p.name[:-len(".heapsnapshot.gz")].replace("-", "_"): p
+            for p in FIXTURE_DIR.glob("*.heapsnapshot.gz")}
+
+
 def scenario_names() -> list[str]:
-    """Names of the parity scenarios (``tests/parity/scenarios/<name>.js``), sorted."""
-    return sorted(p.stem for p in SCENARIO_DIR.glob("*.js"))
+    """Names of the parity scenarios (``tests/parity/scenarios/<name>.js``, and the snapshots kept
+    in tests/fixtures), sorted."""
+    return sorted([p.stem for p in SCENARIO_DIR.glob("*.js")] + list(_fixture_snapshots()))
 
 
 def _require_tool(name: str) -> str:
@@ -148,6 +159,15 @@ def _generate_snapshot(node: str, script: Path, out: Path) -> None:
     os.replace(part, out)
 
 
+def _unpack_fixture(gz: Path, out: Path) -> None:
+    """DevTools' code reads plain JSON: the kept snapshot, unpacked (heaptui opens the .gz itself)."""
+    import gzip
+    part = out.with_name(out.name + ".part")
+    with gzip.open(gz, "rb") as src, open(part, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    os.replace(part, out)
+
+
 @pytest.fixture(scope="session")
 def parity_snapshots() -> dict[str, Path]:
     """Run every scenario script once per session; {scenario name: .heapsnapshot path}."""
@@ -159,9 +179,11 @@ def parity_snapshots() -> dict[str, Path]:
     paths = {name: SNAPSHOT_DIR / f"{name}.heapsnapshot" for name in names}
     workers = max(1, min(4, os.cpu_count() or 1))
     errors = []
+    kept = _fixture_snapshots()
     with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = {
-            name: pool.submit(_generate_snapshot, node, SCENARIO_DIR / f"{name}.js", paths[name])
+            name: (pool.submit(_unpack_fixture, kept[name], paths[name]) if name in kept else
+                   pool.submit(_generate_snapshot, node, SCENARIO_DIR / f"{name}.js", paths[name]))
             for name in names
         }
         for name, fut in futures.items():

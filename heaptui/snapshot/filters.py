@@ -142,3 +142,79 @@ def duplicated_strings(snap, limit=50):
         out.append(DuplicatedString(text=text, length=len(text), count=n, total_size=int(totals[k]),
                                     wasted=int(wasted[k]), examples=[int(v) for v in nodes[a:a + min(n, 3)]]))
     return out
+
+
+def is_element(class_name):
+    """A DOM element's class as DevTools names it: `<div>`, `Detached <li>` (not Blink's templates)."""
+    return class_name.removeprefix("Detached ").startswith("<")
+
+
+@dataclass
+class DetachedTree:
+    """One detached DOM tree: DOM nodes the document let go of, linked to each other, still alive.
+    DevTools' "Detached elements" lists these, each with the JS that keeps it."""
+    top: int  # ordinal of the node the tree is known by: the one closest to a root, then the largest
+    nodes: list  # ordinals of its detached nodes
+    size: int  # their shallow sizes
+    retained_size: int  # what freeing the tree would free: the retained sizes of its members that
+    #                     no other member dominates
+
+    def kinds(self, snap, most=4):
+        """[(class name, count)] of its nodes, most common first: what the tree is made of."""
+        from collections import Counter
+        counts = Counter(snap.class_name(v) for v in self.nodes).most_common()
+        elements = [(c, n) for c, n in counts if is_element(c)]  # the elements first, then Blink's own parts
+        ordered = elements + [(c, n) for c, n in counts if not is_element(c)]
+        return ordered if most is None else ordered[:most]
+
+    def as_json(self, snap):
+        top = snap.node(self.top)
+        return {"id": top.id, "name": top.name, "class": snap.class_name(self.top), "nodes": len(self.nodes),
+                "size": self.size, "retained_size": self.retained_size,
+                "kinds": [{"class": c, "count": n} for c, n in self.kinds(snap, most=None)],
+                "path": [{"edge": e.label, "from": int(snap.heap.node_id[e.source])}
+                         for e in snap.retaining_path(self.top)]}
+
+
+def detached_trees(snap):
+    """The snapshot's detached DOM trees (nodes with DevTools' detachedness "detached", grouped by
+    the strong edges between them, each with at least one element), most retained first. Empty for
+    snapshots without DOM."""
+    h = snap.heap
+    if h.detachedness is None:
+        return []
+    detached = np.asarray(h.detachedness) == DETACHED
+    members = np.nonzero(detached)[0]
+    if not len(members):
+        return []
+    parent = {int(v): int(v) for v in members.tolist()}
+
+    def find(v):
+        while parent[v] != v:
+            parent[v] = parent[parent[v]]
+            v = parent[v]
+        return v
+
+    weak = h.edge_types["weak"]
+    for v in members.tolist():
+        for e in range(int(h.first_edge[v]), int(h.first_edge[v + 1])):
+            c = int(h.edge_to[e])
+            if h.edge_type[e] != weak and detached[c]:
+                a, b = find(v), find(c)
+                if a != b:
+                    parent[a] = b
+    groups = {}
+    for v in members.tolist():
+        groups.setdefault(find(v), []).append(v)
+    dist = np.asarray(h.distance)
+    trees = []
+    for nodes in groups.values():
+        if not any(is_element(snap.class_name(v)) for v in nodes):
+            continue  # Node's own native objects are marked detached too: not DOM, not listed
+        inside = set(nodes)
+        size = int(np.asarray(h.self_size, dtype=np.int64)[nodes].sum())
+        retained = sum(int(h.retained[v]) for v in nodes if int(h.idom[v]) not in inside)
+        reach = [(int(dist[v]) if dist[v] >= 0 else 1 << 40, -int(h.retained[v]), v) for v in nodes]
+        trees.append(DetachedTree(top=min(reach)[2], nodes=sorted(nodes), size=size, retained_size=retained))
+    trees.sort(key=lambda t: (-t.retained_size, -len(t.nodes), t.top))
+    return trees

@@ -781,6 +781,11 @@ class SnapshotQuery:
             masks[name] = named_filter_mask(self, name)
         return masks[name]
 
+    def detached_trees(self):
+        """Detached DOM trees (DetachedTree), most retained first: DevTools' "Detached elements"."""
+        from .filters import detached_trees
+        return detached_trees(self)
+
     def context_owners(self):
         """Per node, the realm (NativeContext ordinal) it belongs to, or contexts.SHARED / NO_CONTEXT."""
         from .contexts import context_owners

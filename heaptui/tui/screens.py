@@ -442,6 +442,7 @@ class ExploreScreen(ObjectPanes, SortableTable, Screen):
         Binding("X", "restore_retainers", "Restore ignored", show=False),
         Binding("n", "contexts", "Realms", show=False),
         Binding("l", "timeline", "Timeline", show=False),
+        Binding("e", "detached", "Detached elements", show=False),
         Binding("p", "capture", "Capture", show=False),
         Binding("escape", "close_inputs", "Close", show=False),
     ]
@@ -696,6 +697,18 @@ class ExploreScreen(ObjectPanes, SortableTable, Screen):
         ids = self.snap.heap.node_id
         self._apply_filter((ids > low) & (ids <= high),
                            f"allocated {start_ms / 1000:.2f}\u2013{end_ms / 1000:.2f} s")
+
+    def action_detached(self):
+        """DevTools' Detached elements: the detached DOM trees still alive, most retained first (each
+        by the node JS holds it by; v reveals it, its Retainers show what holds it)."""
+        trees = self.snap.detached_trees()
+        if not trees:
+            self.notify("no detached DOM nodes in this snapshot (browser snapshots have them)", timeout=4)
+            return
+        self.app.push_screen(SearchScreen(
+            self.path, self.snap, None, [t.top for t in trees], self,
+            title=f"[b]Detached elements[/b]: {len(trees):,} detached DOM trees still alive, "
+                  f"{sum(len(t.nodes) for t in trees):,} nodes (v reveals one)"))
 
     def action_contexts(self):
         """Realms (native contexts): pick one and the Summary shows only its objects."""
@@ -1667,6 +1680,7 @@ class HelpScreen(ModalScreen):
            f DevTools' filters: duplicated strings, retained by detached
              DOM nodes, retained by the DevTools console (f again: next)
            n realms (native contexts): the Summary of one context
+           e detached elements: detached DOM trees still alive (browsers)
            l the allocation timeline (tracked snapshots): select a time
              range, Enter shows what it allocated
            0 all objects again

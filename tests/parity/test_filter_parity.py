@@ -42,3 +42,9 @@ def test_named_filter_rows_equal_devtools(scenario, filter_name, parity_snapshot
 def test_the_strings_scenario_has_duplicates_to_compare(devtools_filters):
     """The comparison above is not vacuous: the scenarios do hold duplicated strings."""
     assert sum(row["count"] for row in devtools_filters["strings"]["duplicated-strings"]) > 10
+
+
+def test_the_chromium_snapshot_has_objects_retained_by_detached_dom(devtools_filters):
+    """The detached-DOM filter is compared on a real page (tests/fixtures), not only on Node's."""
+    rows = devtools_filters["chromium_detached_dom"]["retained-by-detached-dom"]
+    assert sum(row["count"] for row in rows if row["name"] == "Detached <li>") == 20

@@ -38,6 +38,14 @@ MAX_SHOWN = 10
 #   ("min_nodes", n)                the snapshot has at least n nodes
 # --------------------------------------------------------------------------------------
 EXPECTED = {
+    "chromium_detached_dom": [  # tests/fixtures: a real Chromium page with detached DOM
+        ("row", "PanelCache", 1),
+        ("row", "Detached <li>", 20),
+        ("row", "Detached <td>", 15),
+        ("row", "Detached <table>", 1),
+        ("row", "Detached <ul>", 1),
+        ("node", lambda n: n["name"] == "Window / file://", "the page's Window"),
+    ],
     "classes": [
         ("row", "Animal", 3),
         ("row", "Dog", 41),
