@@ -3,7 +3,7 @@
     python screenshots/make_screenshots.py
 
 Drives the app headlessly (Textual's Pilot) at 100x30 and saves summary.svg, retainers.svg,
-ignored.svg, filter.svg, closure.svg, statistics.svg, history.svg, realms.svg, comparison.svg,
+ignored.svg, filter.svg, closure.svg, detached.svg, statistics.svg, history.svg, realms.svg, comparison.svg,
 dominators.svg, search.svg, timeline.svg and capture.svg next to this script. The capture and timeline
 screenshots start small Node processes (their inspectors open on loopback) and stop them afterwards;
 other Node processes on the host are listed too, so run it on a quiet machine.
@@ -94,6 +94,19 @@ async def explore_shots():
         app.save_screenshot("comparison.svg", path=HERE)
 
 
+async def detached_shot():
+    """Detached elements of the Chromium page kept in tests/fixtures."""
+    fixture = os.path.join(os.path.dirname(HERE), "tests", "fixtures", "chromium-detached-dom.heapsnapshot.gz")
+    app = HeapApp([fixture])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app, ExploreScreen)
+        await pilot.press("e")
+        await settle(pilot, app, SearchScreen)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        app.save_screenshot("detached.svg", path=HERE)
+
+
 async def closure_shot():
     """A function's detail: its source line and what its scopes keep alive."""
     app = HeapApp(demo_paths()[1:])
@@ -174,6 +187,7 @@ async def capture_shot():
 if __name__ == "__main__":
     asyncio.run(explore_shots())
     asyncio.run(closure_shot())
+    asyncio.run(detached_shot())
     asyncio.run(timeline_shot())
     asyncio.run(capture_shot())
     print("wrote", ", ".join(n for n in sorted(os.listdir(HERE)) if n.endswith(".svg")))
