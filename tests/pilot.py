@@ -13,10 +13,23 @@ async def wait_for(pilot, predicate, timeout=60.0):
     raise AssertionError("timed out waiting for the app")
 
 
+def composed(widget):
+    """Every widget under `widget` is in the DOM and has mounted its own children. A screen becomes
+    current a moment before its widgets exist, and the children of a container are mounted a moment
+    after the container: on a loaded machine a test can see either half-built state."""
+    if not widget.is_mounted or widget._pending_children:
+        return False
+    return all(w.is_mounted and not w._pending_children for w in widget.walk_children())
+
+
+def showing(app, screen_class):
+    """`screen_class` is the current screen, and it is fully composed."""
+    return isinstance(app.screen, screen_class) and composed(app.screen)
+
+
 def exploring(app):
-    """The Summary is up: the explore screen is active and its table is mounted (on a loaded machine
-    the screen becomes active a moment before its widgets exist)."""
-    return isinstance(app.screen, ExploreScreen) and bool(app.screen.query("#summary"))
+    """The Summary is up: the explore screen is current, with all its widgets."""
+    return showing(app, ExploreScreen)
 
 
 async def open_demo(pilot, app):

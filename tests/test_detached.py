@@ -13,7 +13,7 @@ from heaptui.demo import demo_paths
 from heaptui.snapshot import open_snapshot
 from heaptui.tui.app import HeapApp
 from heaptui.tui.table import TreeTable
-from pilot import exploring, wait_for
+from pilot import exploring, showing, wait_for
 
 FIXTURE = Path(__file__).parent / "fixtures" / "chromium-detached-dom.heapsnapshot.gz"
 
@@ -66,7 +66,7 @@ async def test_detached_elements_view_lists_the_trees_and_reveals_one(size):
         await wait_for(pilot, lambda: exploring(app))
         explore = app.screen
         await pilot.press("e")
-        await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
+        await wait_for(pilot, lambda: showing(app, SearchScreen))
         screen = app.screen
         assert screen.found == [t.top for t in explore.snap.detached_trees()] and len(screen.found) == 3
         assert "Detached elements" in str(screen.query_one("#title").render())

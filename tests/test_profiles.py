@@ -206,14 +206,13 @@ async def wait_for(pilot, predicate, what, timeout=300.0):
 
 async def test_tui_filters_summary_by_allocating_function(allocating_app, tmp_path):
     from heaptui.tui.app import HeapApp
-    from heaptui.tui.screens import ExploreScreen
     from heaptui.tui.table import TreeTable
+    from pilot import exploring
     out, _snap = tracked_capture(allocating_app, tmp_path, 1)
     app = HeapApp([str(out)])
     async with app.run_test(size=(120, 40)) as pilot:
         # The screen is current as soon as it is pushed, and composed a little later.
-        await wait_for(pilot, lambda: isinstance(app.screen, ExploreScreen) and app.screen.query("#summary"),
-                       "the snapshot to open")
+        await wait_for(pilot, lambda: exploring(app), "the snapshot to open")
         table = app.screen.query_one("#summary", TreeTable)
         names = lambda: [row.payload.name for row in table.table_rows]
         await wait_for(pilot, lambda: "global" in names(), "the summary")
@@ -261,7 +260,7 @@ async def test_timeline_chart_selects_a_range_for_the_summary(allocating_app, tm
     Enter filters the Summary to what that range allocated (the model's id range, as --during)."""
     from heaptui.tui.app import HeapApp
     from heaptui.tui.screens import ExploreScreen, TimelineScreen
-    from pilot import exploring, wait_for
+    from pilot import exploring, showing, wait_for
     out, snap = tracked_capture(allocating_app, tmp_path, "2")
     for size in ((80, 24), (160, 45)):
         app = HeapApp([str(out)])
@@ -269,7 +268,7 @@ async def test_timeline_chart_selects_a_range_for_the_summary(allocating_app, tm
             await wait_for(pilot, lambda: exploring(app))
             explore = app.screen
             await pilot.press("l")
-            await wait_for(pilot, lambda: isinstance(app.screen, TimelineScreen))
+            await wait_for(pilot, lambda: showing(app, TimelineScreen))
             chart = app.screen
             assert 0 < len(chart.columns) <= size[0]
             text = str(chart.query_one("#timeline-chart").render())

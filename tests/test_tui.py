@@ -12,7 +12,7 @@ from heaptui.tui.app import HeapApp
 from heaptui.tui.screens import (CaptureScreen, CompareScreen, ContainmentScreen, ExploreScreen,
                                  HelpScreen, StatisticsScreen)
 from heaptui.tui.table import TreeTable
-from pilot import exploring, open_demo, wait_for
+from pilot import exploring, open_demo, showing, wait_for
 
 
 
@@ -125,7 +125,7 @@ async def test_comparison(demo):
     async with app.run_test(size=(120, 40)) as pilot:
         await open_demo(pilot, app)
         await pilot.press("c")
-        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen))
+        await wait_for(pilot, lambda: showing(app, CompareScreen))
         screen = app.screen
         table = screen.query_one("#diff", TreeTable)
         rows = table.table_rows
@@ -259,7 +259,7 @@ async def test_guided_leak_hunt(tmp_path, monkeypatch):
         monkeypatch.chdir(tmp_path)
         app = HeapApp([])
         async with app.run_test(size=(120, 40)) as pilot:
-            await wait_for(pilot, lambda: isinstance(app.screen, CaptureScreen))
+            await wait_for(pilot, lambda: showing(app, CaptureScreen))
             screen = HuntScreen(service.pid)
             app.push_screen(screen)
             await pilot.pause()
@@ -310,9 +310,9 @@ async def test_suspects_offered_after_comparing_three_snapshots(tmp_path):
     async with app.run_test(size=(120, 40)) as pilot:
         await open_demo(pilot, app)
         await pilot.press("c")
-        await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen))
+        await wait_for(pilot, lambda: showing(app, CompareScreen))
         await pilot.press("l")
-        await wait_for(pilot, lambda: isinstance(app.screen, SuspectsScreen))
+        await wait_for(pilot, lambda: showing(app, SuspectsScreen))
         rows = app.screen.query_one("#suspects", TreeTable).table_rows
         top = rows[0].payload  # what arrived after the first snapshot and stayed, by holder
         assert top.edge == "global.kept" and ("Leaky", 500) in [(name, n) for name, n, _b in top.classes]
@@ -397,7 +397,7 @@ async def test_dominators_view_expands_and_reveals_in_the_summary(size):
         await wait_for(pilot, lambda: exploring(app))
         explore = app.screen
         await pilot.press("m")
-        await wait_for(pilot, lambda: isinstance(app.screen, DominatorsScreen))
+        await wait_for(pilot, lambda: showing(app, DominatorsScreen))
         table = app.screen.query_one("#dominators", TreeTable)
         await wait_for(pilot, lambda: len(table.table_rows) > 1)
         snap = explore.snap
@@ -425,7 +425,7 @@ async def test_search_finds_objects_and_reveals_them(size):
         await pilot.press("ctrl+f")
         await pilot.press(*"session")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
+        await wait_for(pilot, lambda: showing(app, SearchScreen))
         screen = app.screen
         assert screen.found == explore.snap.search("session") and len(screen.found) > 100
         table = screen.query_one("#found", TreeTable)
@@ -465,7 +465,7 @@ async def test_history_lists_visited_objects_most_recent_first():
         for v in (first, second, first):
             explore.jump_to_id(str(int(snap.heap.node_id[v])))
         await pilot.press("h")
-        await wait_for(pilot, lambda: isinstance(app.screen, SearchScreen))
+        await wait_for(pilot, lambda: showing(app, SearchScreen))
         assert app.screen.found == [first, second]
 
 
@@ -521,7 +521,7 @@ async def test_realms_list_and_filter_the_summary(size, parity_snapshots):
         explore = app.screen
         snap = explore.snap
         await pilot.press("n")
-        await wait_for(pilot, lambda: isinstance(app.screen, ContextsScreen))
+        await wait_for(pilot, lambda: showing(app, ContextsScreen))
         box = app.screen.query_one("#contexts")
         assert box.option_count == len(snap.native_contexts()) == 8
         assert app.screen.query_one("#contexts-box").region.right <= size[0]

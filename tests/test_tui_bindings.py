@@ -18,7 +18,7 @@ from heaptui.tui.screens import (CaptureScreen, CompareScreen, ContainmentScreen
                                  SearchScreen,
                                  HelpScreen, HuntScreen, LoadingScreen, ProfileScreen, StatisticsScreen,
                                  SuspectsScreen)
-from pilot import exploring, wait_for
+from pilot import exploring, showing, wait_for
 
 QUIT_KEYS = {"q": 0, "ctrl+q": 0, "ctrl+c": 130}  # the app's quitting keys and their exit statuses
 NOT_PRESSED = {"super+c"}  # Textual's copy on macOS: not a key a terminal sends
@@ -182,7 +182,7 @@ async def test_every_key_while_loading(demo_paths_fixture, no_live_process, monk
                 app.pop_screen()
             await pilot.press("escape")  # cancel: the worker stops at its next progress report
             gate.set()
-            await wait_for(pilot, lambda: isinstance(app.screen, CaptureScreen))
+            await wait_for(pilot, lambda: showing(app, CaptureScreen))
             await settle(pilot, app)
             assert_running(app, "escape")
             assert loading not in app.screen_stack and not app.loaded
@@ -199,7 +199,7 @@ def demo_paths_fixture():
 async def test_quitting_keys(key):
     app = HeapApp(demo_paths())
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, ExploreScreen))
+        await wait_for(pilot, lambda: showing(app, ExploreScreen))
         await pilot.press(key)
         await wait_for(pilot, lambda: app.return_code is not None)
     assert app._exception is None

@@ -17,7 +17,7 @@ from heaptui.tui.app import HeapApp
 from heaptui.tui.screens import (CaptureScreen, CompareScreen, ExploreScreen, HelpScreen, HuntScreen,
                                  ObjectDetail)
 from heaptui.tui.table import TreeTable
-from pilot import open_demo, wait_for
+from pilot import open_demo, showing, wait_for
 
 
 
@@ -258,7 +258,7 @@ async def test_comparison_names_get_the_spare_width(demo):
         async with app.run_test(size=size) as pilot:
             await open_demo(pilot, app)
             await pilot.press("c")
-            await wait_for(pilot, lambda: isinstance(app.screen, CompareScreen))
+            await wait_for(pilot, lambda: showing(app, CompareScreen))
             screen = app.screen
             table = screen.query_one("#diff", TreeTable)
             names = [r.payload.name for r in table.table_rows]
@@ -281,7 +281,7 @@ async def test_help_fits_and_scrolls_to_its_last_line(demo):
     async with app.run_test(size=(80, 24)) as pilot:
         await open_demo(pilot, app)
         await pilot.press("question_mark")
-        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await wait_for(pilot, lambda: showing(app, HelpScreen))
         await pilot.pause()
         screen = app.screen
         box = screen.query_one("#help-scroll")
@@ -300,7 +300,7 @@ async def test_help_fits_and_scrolls_to_its_last_line(demo):
 async def test_capture_pane_fits_80x24(no_processes):
     app = HeapApp([])
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, CaptureScreen))
+        await wait_for(pilot, lambda: showing(app, CaptureScreen))
         await pilot.pause()
         screen = app.screen
         assert_fits(screen)
@@ -362,11 +362,11 @@ async def test_a_bad_file_from_the_capture_pane_keeps_the_app(tmp_path, no_proce
     bad.write_text("just some notes\n")
     app = HeapApp([])
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, CaptureScreen))
+        await wait_for(pilot, lambda: showing(app, CaptureScreen))
         app.screen.query_one("#captured", OptionList).add_option(str(bad))
         await pilot.press("o")
         await wait_for(pilot, lambda: any("not a heap snapshot" in n.message for n in app._notifications))
-        await wait_for(pilot, lambda: isinstance(app.screen, CaptureScreen))
+        await wait_for(pilot, lambda: showing(app, CaptureScreen))
         assert app.return_code is None and app.failure is None
 
 
@@ -374,7 +374,7 @@ async def test_a_bad_file_from_the_capture_pane_keeps_the_app(tmp_path, no_proce
 async def test_open_from_capture_pane_then_move_at_once(demo, no_processes):
     app = HeapApp([])
     async with app.run_test(size=(80, 24)) as pilot:
-        await wait_for(pilot, lambda: isinstance(app.screen, CaptureScreen))
+        await wait_for(pilot, lambda: showing(app, CaptureScreen))
         app.screen.query_one("#captured", OptionList).add_option(demo[1])
         await pilot.press("o")
         for _ in range(2000):  # keys go in while the snapshot opens and its screen mounts
@@ -406,8 +406,8 @@ async def test_help_over_a_loading_screen_does_not_strand_it(demo, monkeypatch):
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: started)
         await pilot.press("question_mark")
-        await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
+        await wait_for(pilot, lambda: showing(app, HelpScreen))
         release.set()
-        await wait_for(pilot, lambda: isinstance(app.screen, ExploreScreen))
+        await wait_for(pilot, lambda: showing(app, ExploreScreen))
         assert not any(isinstance(s, (screens.LoadingScreen, HelpScreen)) for s in app.screen_stack)
         assert not isinstance(app.focused, Input)
