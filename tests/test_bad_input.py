@@ -144,6 +144,27 @@ def test_edge_counts_do_not_add_up(tmp_path):
     assert_one_line_error(run("summary", write(tmp_path, json.dumps(doc)), "--no-cache"), "add up")
 
 
+def test_a_size_of_4_gib_or_more_is_read_in_full(tmp_path):
+    """V8 writes self sizes as 64-bit numbers: a 5 GiB backing store is a size, not damage."""
+    doc = small_doc()
+    doc["nodes"][7 + 3] = 5 * 2**30  # Window's self_size
+    proc = run("summary", write(tmp_path, json.dumps(doc)), "--json", "--no-cache")
+    assert proc.returncode == 0, proc.stderr
+    assert {r["name"]: r["self_size"] for r in json.loads(proc.stdout)}["Window"] == 5 * 2**30
+
+
+@pytest.mark.parametrize("field,value,needle", [
+    (2, 2**32 + 1, "id"),                 # any other field still has to fit in 32 bits
+    (4, 2**40, "edge_count"),
+    (3, 2**60, "not a size"),             # past what a JSON reader keeps exactly
+    (3, 10**25, "too large"),             # past 64 bits altogether
+])
+def test_numbers_too_large_for_their_field(tmp_path, field, value, needle):
+    doc = small_doc()
+    doc["nodes"][7 + field] = value
+    assert_one_line_error(run("summary", write(tmp_path, json.dumps(doc)), "--no-cache"), needle)
+
+
 def test_string_index_out_of_range(tmp_path):
     doc = small_doc()
     doc["nodes"][1] = 999

@@ -89,9 +89,13 @@ def parse_uints(buf, pos, out, want):
 
     Writes at most `want` values into out[0:want]. Returns (pos, count, status) where status is MORE
     (window full, resume from pos) or DONE (the closing ']' was consumed); on malformed input pos is an
-    error code and count says how many values were good before it.
+    error code and count says how many values were good before it. A value that does not fit in out's
+    type is TOO_LARGE; a uint64 `out` (the loader's retry for a window holding a size of 4 GiB or more)
+    takes values up to 19 digits.
     """
     n = buf.shape[0]
+    wide = out.itemsize == 8
+    max_digits = 19 if wide else 10
     count = 0
     while True:
         while pos < n and (buf[pos] == 32 or buf[pos] == 10 or buf[pos] == 13 or buf[pos] == 9):
@@ -114,9 +118,9 @@ def parse_uints(buf, pos, out, want):
             value = value * np.uint64(10) + np.uint64(c - 48)
             digits += 1
             pos += 1
-        if digits > 10 or value > np.uint64(0xFFFFFFFF):
+        if digits > max_digits or (not wide and value > np.uint64(0xFFFFFFFF)):
             return TOO_LARGE, count, DONE
-        out[count] = np.uint32(value)
+        out[count] = value
         count += 1
         while pos < n and (buf[pos] == 32 or buf[pos] == 10 or buf[pos] == 13 or buf[pos] == 9):
             pos += 1

@@ -121,7 +121,7 @@ class _Parser:
         if pos == _bytes.BAD_CHARACTER:
             self.fail(f"unexpected character in {what}")
         if pos == _bytes.TOO_LARGE:
-            self.fail(f"a number in {what} does not fit in 32 bits")
+            self.fail(f"a number in {what} is too large for its field")
         return pos
 
     def ws(self, pos):
@@ -172,19 +172,28 @@ class _Parser:
         pos = self.expect(end, ":", "':'")
         return key, self.ws(pos)
 
-    def parse_flat(self, pos, total, width, columns, what):
+    def parse_flat(self, pos, total, width, columns, what, wide=False):
         """Parses a flat uint array of `total` values, `width` per record, into record columns.
 
         `columns` maps a field position to a callback(first_record, values) that stores that field of
-        a window of records. Returns the position after the array.
+        a window of records. Returns the position after the array. With `wide`, a window holding a
+        value of 2^32 or more is parsed again as uint64 (the callbacks then see uint64 values).
         """
         pos = self.expect(pos, "[", f"the {what} array")
         released = pos
         per_window = max(width, WINDOW_VALUES - WINDOW_VALUES % width)
         scratch = np.empty(per_window, dtype=np.uint32)
+        scratch64 = None
         parsed = 0
         while True:
-            pos, count, status = _bytes.parse_uints(self.buf, pos, scratch, per_window)
+            start = pos
+            pos, count, status = _bytes.parse_uints(self.buf, start, scratch, per_window)
+            window = scratch
+            if pos == _bytes.TOO_LARGE and wide:
+                if scratch64 is None:
+                    scratch64 = np.empty(per_window, dtype=np.uint64)
+                pos, count, status = _bytes.parse_uints(self.buf, start, scratch64, per_window)
+                window = scratch64
             if pos < 0:
                 self.check(pos, f"the {what} array")
             if parsed + count > total:
@@ -193,7 +202,7 @@ class _Parser:
                 self.fail(f"the {what} array has {parsed + count} values, not a multiple of its "
                           f"{width} fields")
             if count:
-                records = scratch[:count].reshape(-1, width)
+                records = window[:count].reshape(-1, width)
                 for f, store in columns.items():
                     store(parsed // width, records[:, f])
                 parsed += count
@@ -498,6 +507,9 @@ def _count(p, header, key, required=True):
     return value
 
 
+MAX_SELF_SIZE = 2**53  # the largest integer a JSON reader keeps exactly; no object comes near it
+
+
 def _parse_nodes_and_edges(p, pos, shape, arrays):
     """Parses `nodes` and, when `edges` follows it as V8 writes them, both at once on two threads.
 
@@ -550,6 +562,28 @@ def _parse_graph_array(p, key, pos, shape, arrays):
             col[first:first + values.shape[0]] = values
         return store
 
+    def narrow(name, store):
+        # A window parsed as uint64 (it holds a size of 4 GiB or more): every other field must still
+        # fit in 32 bits.
+        def checked(first, values):
+            if values.dtype == np.uint64 and values.shape[0] and int(values.max()) > 0xFFFFFFFF:
+                p.fail(f"a node's {name} ({int(values.max())}) does not fit in 32 bits")
+            store(first, values)
+        return checked
+
+    def store_self_size(first, values):
+        # V8 writes a node's self size as a 64-bit number: a backing store or wasm memory of 4 GiB
+        # or more has its true size in the file. The column widens to int64 when one appears (DevTools
+        # keeps 32 bits and shows such a size modulo 4 GiB).
+        col = cols["self_size"]
+        if values.dtype == np.uint64 and values.shape[0]:
+            top = int(values.max())
+            if top > MAX_SELF_SIZE:
+                p.fail(f"a node's self_size ({top}) is not a size")
+            if top > 0xFFFFFFFF and col.dtype == np.uint32:
+                col = cols["self_size"] = col.astype(np.int64)
+        col[first:first + values.shape[0]] = values
+
     def store_type(col):
         def store(first, values):
             if values.shape[0] and int(values.max()) >= type_limit:
@@ -586,9 +620,13 @@ def _parse_graph_array(p, key, pos, shape, arrays):
             columns[idx] = store_detachedness(col)
         elif name == "to_node":
             columns[idx] = store_to_node(col)
+        elif name == "self_size":
+            columns[idx] = store_self_size
         else:
             columns[idx] = store_plain(col)
-    pos = p.parse_flat(pos, n * width, width, columns, key)
+        if key == "nodes" and name != "self_size":
+            columns[idx] = narrow(name, columns[idx])
+    pos = p.parse_flat(pos, n * width, width, columns, key, wide=key == "nodes" and "self_size" in fields)
     arrays[key] = cols
     return pos
 

@@ -207,48 +207,53 @@ def _retainer_page(v, root, ret_first, ret_edge, first_edge, edge_type, weak_typ
 @kernel("(uint32[::1], int64[::1], uint32[::1], int64)",
         "(uint32[::1], uint32[::1], uint32[::1], int64)")
 def _top_k(members, size, node_id, k):
-    """The k members first in (size descending, id ascending) order, with their keys: a bounded max-heap
-    over one uint64 key per member, (2^32 - 1 - size) << 32 | id. Sizes must be < 2^32."""
-    heap = np.empty(k, dtype=np.uint64)
+    """The k members first in (size descending, id ascending) order: a bounded heap whose top is the
+    last of those kept. Returns their sizes, ids and ordinals, unsorted (see _sorted_top_k). Sizes are
+    compared as int64, so retained sizes and self sizes of 4 GiB or more order correctly."""
+    hs = np.empty(k, dtype=np.int64)
+    hi = np.empty(k, dtype=np.int64)
     who = np.empty(k, dtype=np.uint32)
     n = 0
-    top = np.uint64(0xFFFFFFFF)
     for i in range(members.shape[0]):
         v = members[i]
-        key = ((top - np.uint64(size[v])) << np.uint64(32)) | np.uint64(node_id[v])
+        s = np.int64(size[v])
+        d = np.int64(node_id[v])
         if n < k:
-            j = n  # sift up
+            j = n  # sift up: a parent must come after (be worse than) its children
             n += 1
             while j > 0:
                 parent = (j - 1) // 2
-                if heap[parent] >= key:
+                if hs[parent] < s or (hs[parent] == s and hi[parent] > d):
                     break
-                heap[j] = heap[parent]
+                hs[j] = hs[parent]
+                hi[j] = hi[parent]
                 who[j] = who[parent]
                 j = parent
-            heap[j] = key
-            who[j] = v
-        elif key < heap[0]:
-            j = 0  # replace the largest, sift down
+        elif s > hs[0] or (s == hs[0] and d < hi[0]):
+            j = 0  # better than the worst kept: replace it, sift down
             while True:
                 c = 2 * j + 1
                 if c >= n:
                     break
-                if c + 1 < n and heap[c + 1] > heap[c]:
+                if c + 1 < n and (hs[c + 1] < hs[c] or (hs[c + 1] == hs[c] and hi[c + 1] > hi[c])):
                     c += 1
-                if heap[c] <= key:
+                if s < hs[c] or (s == hs[c] and d > hi[c]):
                     break
-                heap[j] = heap[c]
+                hs[j] = hs[c]
+                hi[j] = hi[c]
                 who[j] = who[c]
                 j = c
-            heap[j] = key
-            who[j] = v
-    return heap[:n].copy(), who[:n].copy()  # unsorted: see _sorted_top_k
+        else:
+            continue
+        hs[j] = s
+        hi[j] = d
+        who[j] = v
+    return hs[:n].copy(), hi[:n].copy(), who[:n].copy()
 
 
 def _sorted_top_k(members, size, node_id, k):
-    keys, who = _top_k(members, size, node_id, k)
-    return who[np.argsort(keys)]  # keys are unique (they end in the id)
+    sizes, ids, who = _top_k(members, size, node_id, k)
+    return who[np.lexsort((ids, -sizes))]  # ids are unique
 
 
 @kernel("(uint32[::1], uint32[::1], int64, int64)")
