@@ -32,6 +32,13 @@ DEVTOOLS_DUMP = PARITY_DIR / "devtools_dump.mjs"
 TOOLKIT_PACKAGE = "heap-snapshot-toolkit"
 TOOLKIT_VERSION = "1.1.3"
 
+# Other runtimes that write V8 heap snapshots, installed from npm (their packages carry the binaries) at
+# exact versions into tests/.work/runtimes. Each runs tests/parity/runtimes/service.cjs as a scenario.
+RUNTIMES_DIR = WORK_DIR / "runtimes"
+RUNTIME_PACKAGES = {"bun": "1.4.5", "deno": "2.9.6"}
+RUNTIME_SCRIPT = PARITY_DIR / "runtimes" / "service.cjs"
+RUNTIME_SCENARIOS = {"bun_service": "bun", "deno_service": "deno"}
+
 NPM_INSTALL_TIMEOUT = 600
 SCENARIO_TIMEOUT = 180
 DUMP_TIMEOUT = 600
@@ -55,7 +62,8 @@ def _fixture_snapshots() -> dict[str, Path]:
 def scenario_names() -> list[str]:
     """Names of the parity scenarios (``tests/parity/scenarios/<name>.js``, and the snapshots kept
     in tests/fixtures), sorted."""
-    return sorted([p.stem for p in SCENARIO_DIR.glob("*.js")] + list(_fixture_snapshots()))
+    return sorted([p.stem for p in SCENARIO_DIR.glob("*.js")] + list(_fixture_snapshots())
+                  + list(RUNTIME_SCENARIOS))
 
 
 def _require_tool(name: str) -> str:
@@ -69,12 +77,16 @@ def _require_tool(name: str) -> str:
     return path
 
 
-def _installed_toolkit_version(prefix: Path) -> str | None:
-    package_json = prefix / "node_modules" / TOOLKIT_PACKAGE / "package.json"
+def _installed_version(prefix: Path, package: str) -> str | None:
+    """The version of an npm package installed under prefix, or None."""
     try:
-        return json.loads(package_json.read_text(encoding="utf-8")).get("version")
-    except (OSError, ValueError):
+        return json.loads((prefix / "node_modules" / package / "package.json").read_text(encoding="utf-8"))["version"]
+    except (OSError, ValueError, KeyError):
         return None
+
+
+def _installed_toolkit_version(prefix: Path) -> str | None:
+    return _installed_version(prefix, TOOLKIT_PACKAGE)
 
 
 @contextlib.contextmanager
@@ -139,13 +151,36 @@ def toolkit_dir() -> Path:
     return NPM_DIR
 
 
-def _generate_snapshot(node: str, script: Path, out: Path) -> None:
+def runtime_command(name: str) -> list[str]:
+    """The command that runs a script with Bun or Deno (installed on first use), script path to follow."""
+    npm = _require_tool("npm")
+    with _file_lock(WORK_DIR / "runtimes.lock"):
+        if any(_installed_version(RUNTIMES_DIR, p) != v for p, v in RUNTIME_PACKAGES.items()):
+            RUNTIMES_DIR.mkdir(parents=True, exist_ok=True)
+            cmd = [npm, "install", "--no-save", "--no-audit", "--no-fund", "--prefix", str(RUNTIMES_DIR),
+                   *(f"{p}@{v}" for p, v in RUNTIME_PACKAGES.items())]
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=NPM_INSTALL_TIMEOUT,
+                                  cwd=RUNTIMES_DIR)
+            if proc.returncode != 0:
+                raise RuntimeError(f"`{' '.join(cmd)}` failed with exit code {proc.returncode}\n"
+                                   f"{_tail(proc.stderr)}")
+    binary = str(RUNTIMES_DIR / "node_modules" / ".bin" / name)
+    return [binary, "run", "--allow-all"] if name == "deno" else [binary]
+
+
+def runtime_env() -> dict:
+    """No update checks, no telemetry, nothing through a proxy: the runtimes talk only to 127.0.0.1."""
+    return dict(os.environ, DENO_NO_UPDATE_CHECK="1", DENO_NO_PROMPT="1", DO_NOT_TRACK="1",
+                NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost")
+
+
+def _generate_snapshot(command: list[str], script: Path, out: Path) -> None:
     part = out.with_name(out.name + ".part")
     part.unlink(missing_ok=True)
     try:
         proc = subprocess.run(
-            [node, str(script), str(part)],
-            capture_output=True, text=True, timeout=SCENARIO_TIMEOUT, cwd=SCENARIO_DIR,
+            [*command, str(script), str(part)],
+            capture_output=True, text=True, timeout=SCENARIO_TIMEOUT, cwd=SCENARIO_DIR, env=runtime_env(),
         )
     except subprocess.TimeoutExpired as exc:
         raise RuntimeError(f"scenario {script.name} timed out after {SCENARIO_TIMEOUT}s\n{_tail(exc.stderr)}")
@@ -180,12 +215,16 @@ def parity_snapshots() -> dict[str, Path]:
     workers = max(1, min(4, os.cpu_count() or 1))
     errors = []
     kept = _fixture_snapshots()
+    def make(name):
+        if name in kept:
+            _unpack_fixture(kept[name], paths[name])
+        elif name in RUNTIME_SCENARIOS:
+            _generate_snapshot(runtime_command(RUNTIME_SCENARIOS[name]), RUNTIME_SCRIPT, paths[name])
+        else:
+            _generate_snapshot([node], SCENARIO_DIR / f"{name}.js", paths[name])
+
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {
-            name: (pool.submit(_unpack_fixture, kept[name], paths[name]) if name in kept else
-                   pool.submit(_generate_snapshot, node, SCENARIO_DIR / f"{name}.js", paths[name]))
-            for name in names
-        }
+        futures = {name: pool.submit(make, name) for name in names}
         for name, fut in futures.items():
             try:
                 fut.result()

@@ -10,6 +10,11 @@ allocated between snapshots" and a leak hunt would then print confident, wrong n
 The test: ids present in both snapshots must name the same object in both. In one session that holds
 for every shared id (an object keeps its type and name for life); across sessions, measured on Node
 20, only 30-75 % agree. A sample of shared ids is compared by node type and name.
+
+And the snapshots must share ids at all: in one V8 process the engine's own objects (builtins, code,
+shapes) outlive any snapshot, so a good part of the earlier snapshot's ids are in the later one.
+Bun numbers the objects of every snapshot afresh (1, 2, 3, ... continuing from the last snapshot), so
+two Bun snapshots share only the ids of the two roots: nothing in them can be compared by id.
 """
 from __future__ import annotations
 
@@ -22,6 +27,7 @@ from .jit import kernel
 
 SAMPLE = 2000  # ids compared; agreement is ~100 % or well below 90 %, so two thousand decide it
 AGREEMENT = 0.97  # below this, the snapshots do not share an id space
+MIN_SHARED = 50  # fewer shared ids than this (or than a quarter of the sample, if smaller): no id space
 
 
 @dataclass(frozen=True)
@@ -29,14 +35,19 @@ class IdCheck:
     shared: int  # ids present in both snapshots
     compared: int  # of those, how many were compared
     agreeing: int  # compared ids naming an object of the same type and name in both
+    sampled: int = 0  # ids of the first snapshot looked for in the second
 
     @property
     def agreement(self):
         return self.agreeing / self.compared if self.compared else 0.0
 
     @property
+    def enough_shared(self):
+        return self.compared >= min(MIN_SHARED, max(1, self.sampled // 4))
+
+    @property
     def same_session(self):
-        return self.compared > 0 and self.agreement >= AGREEMENT
+        return self.compared > 0 and self.enough_shared and self.agreement >= AGREEMENT
 
 
 class DifferentSessions(SnapshotError):
@@ -77,7 +88,7 @@ def check_ids(a, b, sample=SAMPLE):
     agreeing = sum(1 for k in both.tolist()
                    if _same_object(a, int(in_a[k]), b, int(in_b[k])))
     return IdCheck(shared=int(round(shared_fraction * ids_a.shape[0])), compared=int(both.shape[0]),
-                   agreeing=agreeing)
+                   agreeing=agreeing, sampled=int(wanted.shape[0]))
 
 
 def _same_object(a, va, b, vb):
@@ -90,6 +101,12 @@ def require_same_session(a, b, what="compare"):
     if check.same_session:
         return check
     name_a, name_b = getattr(a, "path", "the first snapshot"), getattr(b, "path", "the second snapshot")
+    if check.compared and not check.enough_shared:
+        raise DifferentSessions(
+            f"cannot {what} {name_a} and {name_b}: they have almost no object ids in common ({check.compared} "
+            f"of {check.sampled:,} looked for), so they are not two snapshots of one process's heap: "
+            f"different processes, or a runtime that numbers every snapshot afresh (Bun does; its "
+            f"snapshots cannot be compared by id)")
     if check.compared:
         evidence = (f"only {check.agreement:.0%} of {check.compared:,} object ids present in both "
                     f"name the same object")

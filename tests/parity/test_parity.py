@@ -46,6 +46,18 @@ EXPECTED = {
         ("row", "Detached <ul>", 1),
         ("node", lambda n: n["name"] == "Window / file://", "the page's Window"),
     ],
+    "bun_service": [  # tests/parity/runtimes/service.cjs run by Bun (JavaScriptCore writing V8's format)
+        ("row", "Session", 300),
+        ("row", "OrderLine", 300),
+        ("row", "GlobalObject", 1),  # Bun's global, as JavaScriptCore names it
+        ("node", lambda n: n["type"] == "string" and n["name"] == "sid-000001", "a session id"),
+    ],
+    "deno_service": [  # the same service run by Deno
+        ("row", "Session", 300),
+        ("row", "OrderLine", 300),
+        ("row", "Window [JSGlobalObject]", 1),  # Deno's global
+        ("node", lambda n: n["type"] == "string" and n["name"] == "sid-000001", "a session id"),
+    ],
     "classes": [
         ("row", "Animal", 3),
         ("row", "Dog", 41),
