@@ -11,6 +11,7 @@ import time
 from urllib.parse import urlsplit
 
 from .format import human_size, node_label, percent
+from .snapshot.filter_names import NAMES as FILTER_NAMES
 
 PROG = "heaptui"
 
@@ -961,9 +962,9 @@ def build_parser():
     s.add_argument("--during", metavar="START:END",
                    help="only objects allocated between START and END seconds of an allocation timeline "
                         "(snapshots taken with --track-allocations)")
-    s.add_argument("--filter", choices=["duplicated-strings", "retained-by-detached-dom", "retained-by-console"],
+    s.add_argument("--filter", choices=FILTER_NAMES,
                    help="DevTools' named Summary filters: duplicated strings, objects retained by detached DOM "
-                        "nodes, objects retained by the DevTools console")
+                        "nodes, by the DevTools console, by event handlers, by contexts (closures' scopes)")
     s.add_argument("--context", metavar="@ID|shared|none",
                    help="only the objects of one realm, as 'heaptui contexts' lists them (DevTools' "
                         "native-context filters)")

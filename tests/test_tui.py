@@ -534,3 +534,24 @@ async def test_realms_list_and_filter_the_summary(size, parity_snapshots):
         assert "realm " + chosen.key in str(explore.query_one("#title").render())
         await pilot.press("0")
         await wait_for(pilot, lambda: explore.model.mask is None)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)])
+async def test_f_steps_through_devtools_named_filters(size):
+    """f: each of DevTools' named filters in turn, the Summary showing the model's rows for it and the
+    title naming it; 0 shows all objects again."""
+    from heaptui.snapshot.filter_names import LABELS
+    app = HeapApp(demo_paths()[1:])
+    async with app.run_test(size=size) as pilot:
+        await wait_for(pilot, lambda: exploring(app))
+        screen = app.screen
+        snap = screen.snap
+        table = screen.query_one("#summary", TreeTable)
+        title = screen.query_one("#title")
+        for name, label in LABELS.items():
+            await pilot.press("f")
+            want = sorted(r.name for r in snap.classes(mask=snap.filter_mask(name)))
+            await wait_for(pilot, lambda: label in str(title.render())
+                           and sorted(r.payload.name for r in table.table_rows) == want)
+        await pilot.press("0")
+        await wait_for(pilot, lambda: len(table.table_rows) == len(snap.classes()))

@@ -6,9 +6,16 @@ duplicated-strings report built on the first of them.
 - "retained-by-detached-dom": objects reachable from the root only through detached DOM nodes.
 - "retained-by-console": objects reachable only through what the DevTools console keeps
   (`... / DevTools console` edges of synthetic nodes).
+- "retained-by-event-handlers": objects reachable only through event handlers. A handler is found
+  from each `V8EventListener` node: its edge `1` leads to the callback; the handler is the callback if
+  it has a `code` edge, else the callback's first child that has one, else the callback itself.
+- "retained-by-contexts": objects reachable only through contexts (`system / Context` nodes): what
+  closures' scopes keep alive.
 
 Each follows DevTools' createNamedFilter: a breadth-first walk from the root that skips weak edges and
-the filter's edges; what it does not reach, and the walk of the Summary did reach, is kept.
+the filter's edges; what it does not reach, and the walk of the Summary did reach, is kept. The last
+two are in DevTools since 2025, after the DevTools code the parity tests pin (heap-snapshot-toolkit
+1.1.3), so their tests are hand-built graphs, one per rule.
 """
 from __future__ import annotations
 
@@ -18,7 +25,8 @@ import numpy as np
 
 from . import kernels as K
 
-NAMES = ("duplicated-strings", "retained-by-detached-dom", "retained-by-console")
+from .filter_names import NAMES
+
 DETACHED = 2  # DOMLinkState.DETACHED
 
 
@@ -36,6 +44,10 @@ def named_filter_mask(snap, name):
         return _not_reached(heap, skip)
     if name == "retained-by-console":
         return _not_reached(heap, _console_edges(heap))
+    if name == "retained-by-event-handlers":
+        return _not_reached(heap, _event_handlers(heap)[heap.edge_to].astype(np.uint8))
+    if name == "retained-by-contexts":
+        return _not_reached(heap, _contexts(heap)[heap.edge_to].astype(np.uint8))
     raise ValueError(f"unknown filter {name!r}; the filters are: {', '.join(NAMES)}")
 
 
@@ -44,6 +56,49 @@ def _not_reached(heap, skip):
                                np.int64(heap.edge_types["weak"]), skip)
     unreachable = np.asarray(heap.distance) == K.NO_DISTANCE
     return ~(reached.astype(np.bool_) | unreachable)
+
+
+def _named_mask(heap, ids):
+    """Per node: its name is one of the string ids `ids`."""
+    return np.isin(heap.node_name, np.asarray(ids, dtype=np.int64)) if len(ids) else \
+        np.zeros(heap.node_count, dtype=np.bool_)
+
+
+def _contexts(heap):
+    """Per node: a `system / Context` node (named so, or `system / Context / ...`)."""
+    ids = [i for i in heap.strings.starting_with("system / Context").tolist()
+           if heap.strings[i] == "system / Context" or heap.strings[i].startswith("system / Context / ")]
+    return _named_mask(heap, ids)
+
+
+def _edge_named(heap, e, text):
+    """Whether edge e's name, as DevTools gives it (an index as its digits), is `text`."""
+    kind = heap.edge_type_names[heap.edge_type[e]]
+    if kind in ("element", "hidden"):
+        return str(int(heap.edge_name[e])) == text
+    return int(heap.edge_name[e]) == heap.string_id(text)
+
+
+def _has_code(heap, v):
+    return any(_edge_named(heap, e, "code") for e in range(int(heap.first_edge[v]), int(heap.first_edge[v + 1])))
+
+
+def _event_handlers(heap):
+    """Per node: an event handler, found from the V8EventListener nodes as DevTools finds it."""
+    handler = np.zeros(heap.node_count, dtype=np.bool_)
+    listener = heap.string_id("V8EventListener")
+    for v in (np.nonzero(heap.node_name == listener)[0].tolist() if listener >= 0 else []):
+        callback = next((int(heap.edge_to[e]) for e in range(int(heap.first_edge[v]), int(heap.first_edge[v + 1]))
+                         if _edge_named(heap, e, "1")), None)
+        if callback is None:
+            continue
+        chosen = callback
+        if not _has_code(heap, callback):
+            children = (int(heap.edge_to[e]) for e in range(int(heap.first_edge[callback]),
+                                                             int(heap.first_edge[callback + 1])))
+            chosen = next((c for c in children if _has_code(heap, c)), callback)
+        handler[chosen] = True
+    return handler
 
 
 def _console_edges(heap):

@@ -776,7 +776,7 @@ class SnapshotQuery:
         return (int(t.last_ids[first - 1]) if first > 0 else 0, int(t.last_ids[last]))
 
     # DevTools' named Summary filters (see filters.py): names for filter_mask().
-    FILTERS = ("duplicated-strings", "retained-by-detached-dom", "retained-by-console")
+    from .filter_names import NAMES as FILTERS
 
     def filter_mask(self, name):
         """The node mask of DevTools' named filter `name`, for classes(mask=...) and instances()."""

@@ -60,6 +60,17 @@ class StringTable:
                 return int(i)
         return -1
 
+    def starting_with(self, prefix):
+        """Indexes of the file strings that start with `prefix` (or equal it), found with vector compares
+        over the blob, one per byte of the prefix."""
+        b = prefix.encode("utf-8", "surrogatepass")
+        arr = self.blob if isinstance(self.blob, np.ndarray) else np.frombuffer(self.blob, np.uint8)
+        starts = self.offsets[:-1]
+        cand = np.nonzero(np.diff(self.offsets) >= len(b))[0]
+        for k in range(len(b)):
+            cand = cand[arr[starts[cand] + np.uint64(k)] == b[k]]
+        return cand
+
     def flattened(self):
         """(blob, offsets) including appended strings, for saving."""
         if not self.added:

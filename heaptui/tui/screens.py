@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Footer, Input, Label, OptionList, Progres
 
 from ..format import format_distance, human_size, node_label
 from ..snapshot import Cancelled, SnapshotDiff, SnapshotError, open_snapshot
+from ..snapshot.filter_names import LABELS as FILTER_LABELS
 from .models import (PAGE, BottomUpModel, ComparisonModel, ContainmentModel, DominatorsModel, HistoryModel,
                      RetainersModel, SearchResultsModel, SummaryModel, SuspectsModel, TopDownModel,
                      UNREACHABLE_BASE)
@@ -662,9 +663,7 @@ class ExploreScreen(ObjectPanes, SortableTable, Screen):
         self._apply_filter(traces.allocated_by_mask(name), f"allocated by {name}")
         self.query_one("#summary", TreeTable).focus()
 
-    NAMED_FILTERS = {"duplicated-strings": "duplicated strings",
-                     "retained-by-detached-dom": "retained by detached DOM nodes",
-                     "retained-by-console": "retained by the DevTools console"}
+    NAMED_FILTERS = FILTER_LABELS
 
     def action_named_filter(self):
         """DevTools' named Summary filters, one after the other (0 shows all objects again)."""
@@ -1678,7 +1677,8 @@ class HelpScreen(ModalScreen):
            b objects allocated between the previous snapshot and this one
            a objects a function allocated (tracked snapshots)
            f DevTools' filters: duplicated strings, retained by detached
-             DOM nodes, retained by the DevTools console (f again: next)
+             DOM nodes, by the DevTools console, by event handlers, by
+             contexts (f again: next)
            n realms (native contexts): the Summary of one context
            e detached elements: detached DOM trees still alive (browsers)
            l the allocation timeline (tracked snapshots): select a time
