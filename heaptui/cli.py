@@ -114,42 +114,19 @@ def open_with_progress(path, no_cache=False):
 
 # -- subcommands ----------------------------------------------------------------------------------
 def cmd_summary(args):
+    from . import service
     snap = open_with_progress(args.file, args.no_cache)
-    id_range = None
-    if getattr(args, "between", None):
-        from .snapshot.hunt import max_js_id
-        from .snapshot.idspace import require_same_session
-        earlier = open_with_progress(args.between, args.no_cache)
-        require_same_session(earlier, snap)
-        id_range = (max_js_id(earlier), max_js_id(snap))
-    allocated_by = getattr(args, "allocated_by", None)
-    if allocated_by is not None and not snap.allocation_traces().available:
-        raise UsageError(f"{args.file} has no allocation stacks (capture it with --track-allocations)")
+    earlier = open_with_progress(args.between, args.no_cache) if getattr(args, "between", None) else None
     during = getattr(args, "during", None)
     if during is not None:
-        if id_range is not None:
-            raise UsageError("--during does not combine with --between")
         try:
-            start, end = (float(x) * 1000 for x in during.split(":"))
-        except ValueError:
-            raise UsageError(f"--during wants START:END in seconds, not {during!r}") from None
-        try:
-            id_range = snap.ids_allocated_during(start, end)
-        except ValueError:
-            raise UsageError(f"{args.file} has no allocation timeline (capture it with --track-allocations)") from None
-    named = getattr(args, "filter", None)
-    context = getattr(args, "context", None)
-    if (named is not None or context is not None) and (id_range is not None or allocated_by is not None):
-        raise UsageError("--filter and --context do not combine with --between or --allocated-by (as in DevTools)")
-    if named is not None and context is not None:
-        raise UsageError("--filter and --context are two of DevTools' filters: choose one")
-    mask = snap.filter_mask(named) if named is not None else None
-    if context is not None:
-        try:
-            mask = snap.context_mask(context)
-        except ValueError as e:
-            raise UsageError(str(e)) from None
-    rows = snap.classes(sort=args.sort, id_range=id_range, allocated_by=allocated_by, mask=mask)
+            during = tuple(float(x) for x in during.split(":"))
+            assert len(during) == 2
+        except (ValueError, AssertionError):
+            raise UsageError(f"--during wants START:END in seconds, not {args.during!r}") from None
+    rows = service.summary_rows(snap, sort=args.sort, filter=getattr(args, "filter", None),
+                                context=getattr(args, "context", None), earlier=earlier, during=during,
+                                allocated_by=getattr(args, "allocated_by", None))
     top = args.top if args.top is not None else (0 if args.json else 30)
     shown = rows[:top] if top > 0 else rows
     if args.json:
@@ -171,23 +148,17 @@ def cmd_summary(args):
 
 def cmd_instances(args):
     """A class's objects, biggest first: the way from a summary row to an @id."""
+    from . import service
     snap = open_with_progress(args.file, args.no_cache)
-    rows = [r for r in snap.classes() if r.name == args.cls]
-    if not rows:
-        import difflib
-        near = difflib.get_close_matches(args.cls, sorted({r.name for r in snap.classes()}), n=3)
-        hint = f"; did you mean {', '.join(repr(n) for n in near)}?" if near else ""
-        raise UsageError(f"no class named {args.cls!r} in {args.file}{hint}")
-    top = args.top if args.top else None
-    found = []
-    for row in rows:  # two constructors with one name are two classes
-        members, total = snap.instances(row.index, sort=args.sort, limit=top or row.count)
-        found.append((row, members, total))
     if args.json:
-        json.dump([dict(snap.node(v).as_json(), **{"class_key": row.key})
-                   for row, members, _t in found for v in members], sys.stdout, ensure_ascii=False)
+        json.dump(service.instances(snap, args.cls, sort=args.sort, top=args.top or 0), sys.stdout,
+                  ensure_ascii=False)
         sys.stdout.write("\n")
         return 0
+    found = []
+    for row in service.classes_named(snap, args.cls):  # two constructors with one name are two classes
+        members, total = snap.instances(row.index, sort=args.sort, limit=args.top or row.count)
+        found.append((row, members, total))
     from .format import node_label
     from .snapshot import format_distance
     for row, members, total in found:
@@ -230,7 +201,8 @@ def cmd_allocations(args):
     rows = profile.bottom_up()
     shown = rows[:args.top] if args.top else rows
     if args.json:
-        json.dump([r.as_json() for r in shown], sys.stdout, ensure_ascii=False)
+        from . import service
+        json.dump(service.allocations(profile, top=args.top or 0), sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
         return 0
     total = profile.total
@@ -244,16 +216,17 @@ def cmd_allocations(args):
 
 
 def cmd_diff(args):
+    from . import service
     from .snapshot import SnapshotDiff
     base = open_with_progress(args.old, args.no_cache)
     current = open_with_progress(args.new, args.no_cache)
+    if args.json:
+        json.dump(service.diff(base, current, sort=args.sort, top=args.top or 0), sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
     diff = SnapshotDiff(base, current)
     rows = diff.sorted_rows(args.sort, descending=args.sort != "name")
     shown = rows[:args.top] if args.top else rows
-    if args.json:
-        json.dump([r.as_json() for r in shown], sys.stdout, ensure_ascii=False)
-        sys.stdout.write("\n")
-        return 0
     from .format import signed
     fmt = lambda n: f"{n:,}"
     body = [[r.name if len(r.name) <= 50 else r.name[:49] + "\u2026", fmt(r.new_count), fmt(r.deleted_count),
@@ -267,6 +240,7 @@ def cmd_diff(args):
 
 
 def cmd_hunt(args):
+    from . import service
     from .snapshot.hunt import find_suspects
     if args.files:
         if args.port is not None or args.pid is not None or args.exercise:
@@ -274,7 +248,8 @@ def cmd_hunt(args):
         if len(args.files) < 3:
             raise UsageError("a hunt from files needs three snapshots at least: baseline, target, final")
         paths = list(args.files)
-        suspects = find_suspects([open_with_progress(p, args.no_cache) for p in paths])
+        doc = service.hunt([open_with_progress(p, args.no_cache) for p in paths], paths)
+        suspects = None
     else:
         if args.port is None and args.pid is None:
             raise UsageError("give three snapshot files, or --port/--pid and --exercise")
@@ -286,14 +261,16 @@ def cmd_hunt(args):
             raise UsageError(f"{args.out_dir}: no such directory")
         hunt = _live_hunt(args)
         paths, suspects = hunt.paths, hunt.suspects()
+        doc = {"snapshots": [os.path.abspath(p) for p in paths], "suspects": [s.as_json() for s in suspects]}
     if args.json:
-        json.dump({"snapshots": [os.path.abspath(p) for p in paths],
-                   "suspects": [s.as_json() for s in suspects]}, sys.stdout, ensure_ascii=False)
+        json.dump(doc, sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
+        if suspects is None:
+            suspects = find_suspects([open_with_progress(p, args.no_cache) for p in paths])  # cached now
         print_suspects(suspects, len(paths))
         print("Snapshots: " + " ".join(paths))
-    return 1 if (args.fail_on_leak and suspects) else 0
+    return 1 if (args.fail_on_leak and doc["suspects"]) else 0
 
 
 def print_suspects(suspects, snapshots):
@@ -344,14 +321,19 @@ def _open_object(args):
 
 
 def cmd_object(args):
+    from . import service
     snap, node_id, v = _open_object(args)
-    info = snap.node(v)
-    ignored = []
-    for text in (args.ignore or "").replace(",", " ").split():
-        o = snap.find_id(_parse_id(text))
-        if o is None:
+    ignored_ids = (args.ignore or "").replace(",", " ").split()
+    for text in ignored_ids:
+        if snap.find_id(_parse_id(text)) is None:
             raise UsageError(f"--ignore: no object with id {text} in {args.file}")
-        ignored.append(o)
+    if args.json:
+        doc = service.object_detail(snap, node_id, limit=args.limit, ignore=ignored_ids, full=args.full)
+        json.dump(doc, sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    info = snap.node(v)
+    ignored = [snap.find_id(_parse_id(text)) for text in ignored_ids]
     view = snap.retainers_view(ignored)  # DevTools' "Ignore this retainer" for each --ignore
     retainers = view.rows(v, limit=args.limit)
     retainer_count = view.count(v)
@@ -362,28 +344,6 @@ def cmd_object(args):
         dominators = [(o, 1) for o in snap.dominator_chain(v)[1:]]
     else:
         path, dominators = view.path_runs(v), snap.dominator_runs(v)
-
-    def ref(o):
-        n = snap.node(o)
-        return {"id": n.id, "type": n.type, "name": n.name, "class": n.class_name,
-                "self_size": n.self_size, "retained_size": n.retained_size, "distance": n.distance}
-
-    if args.json:
-        doc = dict(info.as_json())
-        doc["location"] = location.as_json() if location is not None else None
-        doc["dominators"] = [dict(ref(o), repeats=n) for o, n in dominators]
-        doc["ignored"] = [int(snap.heap.node_id[o]) for o in ignored]
-        doc["retainers"] = [dict(edge=r.edge.label, edge_type=r.edge.type, edge_name=r.edge.name,
-                                 distance=r.distance, ignored=r.edge_ignored or r.node_ignored,
-                                 **{"from": ref(r.edge.source)}) for r in retainers]
-        doc["retainer_count"] = retainer_count
-        doc["path"] = [dict(edge=p.label, edge_type=p.type, edge_name=p.name, repeats=n, **{"from": ref(p.source)})
-                       for p, n in path]
-        doc["allocation_stack"] = [{"function": f.function, "script": f.script, "line": f.line,
-                                    "column": f.column} for f in snap.allocation_traces().stack(v)]
-        json.dump(doc, sys.stdout, ensure_ascii=False)
-        sys.stdout.write("\n")
-        return 0
     from .snapshot import format_distance
 
     def line(o):
@@ -444,7 +404,8 @@ def cmd_stats(args):
     snap = open_with_progress(args.file, args.no_cache)
     s = snap.statistics()
     if args.json:
-        json.dump(s.as_devtools(), sys.stdout)
+        from . import service
+        json.dump(service.statistics(snap), sys.stdout)
         sys.stdout.write("\n")
         return 0
     other_js = s.v8heap - s.code - s.strings - s.js_arrays - s.system
@@ -466,12 +427,9 @@ def cmd_dominators(args):
         snap = open_with_progress(args.file, args.no_cache)
         start = snap.root
 
-    def subtree(v, depth):
-        kids, total = snap.dominated(v, args.top) if depth < args.depth else ([], snap.dominated(v, 1)[1])
-        return {"node": snap.node(v).as_json(), "children_total": total,
-                "children": [subtree(c, depth + 1) for c in kids]}
-
-    tree = subtree(start, 0)
+    from . import service
+    tree = service.dominators(snap, None if args.id is None else int(snap.heap.node_id[start]),
+                              depth=args.depth, top=args.top)
     t_root_id = int(snap.heap.node_id[snap.root])
     if args.json:
         json.dump(tree, sys.stdout, ensure_ascii=False)
@@ -499,17 +457,19 @@ def cmd_dominators(args):
 
 def cmd_search(args):
     """DevTools' Summary search: objects whose name contains the text (or matches --regex)."""
-    import re
+    from . import service
     snap = open_with_progress(args.file, args.no_cache)
+    if args.json:
+        found = service.search(snap, args.query, args.case_sensitive, args.regex, top=args.top or 0)
+        json.dump(found["objects"], sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    import re
     try:
         found = snap.search(args.query, case_sensitive=args.case_sensitive, regex=args.regex)
     except re.error as e:
         raise UsageError(f"not a regular expression: {e}") from None
     shown = found[:args.top] if args.top else found
-    if args.json:
-        json.dump([snap.node(v).as_json() for v in shown], sys.stdout, ensure_ascii=False)
-        sys.stdout.write("\n")
-        return 0
     body = []
     for v in shown:
         n = snap.node(v)
@@ -526,24 +486,13 @@ def cmd_search(args):
 
 def cmd_closure(args):
     """A function's source and what its scopes keep alive."""
+    from . import service
     snap, node_id, v = _open_object(args)
     try:
-        info = snap.closure(v)
-    except ValueError:
-        raise UsageError(f"@{node_id} is a {snap.class_name(v)}, not a function "
-                         "(heaptui search FILE NAME finds functions by name)") from None
-    h = snap.heap
-
-    def value(w):
-        return {"id": int(h.node_id[w]), "class": snap.class_name(w), "value": snap.display_name(w)[:200],
-                "retained_size": int(h.retained[w])}
-
-    doc = {"function": snap.node(v).as_json(),
-           "location": str(info.location) if info.location else None,
-           "source": [{"line": n, "text": t} for n, t in info.source_lines],
-           "scopes": [{"context": int(h.node_id[sc.context]),
-                       "variables": [dict(name=name, **value(w)) for name, w in sc.variables]}
-                      for sc in info.scopes]}
+        doc = service.closure(snap, node_id)
+    except service.RequestError as e:
+        raise UsageError(f"{e} (heaptui search FILE NAME finds functions by name)") from None
+    info = snap.closure(v)
     if args.json:
         json.dump(doc, sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
@@ -573,8 +522,8 @@ def cmd_timeline(args):
     if t is None:
         raise UsageError(f"{args.file} has no allocation timeline (capture it with --track-allocations)")
     if args.json:
-        json.dump([{"time_ms": float(ms), "last_assigned_id": int(i), "live_size": int(n)}
-                   for ms, i, n in zip(t.times_ms.tolist(), t.last_ids.tolist(), t.sizes.tolist())], sys.stdout)
+        from . import service
+        json.dump(service.timeline(snap), sys.stdout)
         sys.stdout.write("\n")
         return 0
     # Intervals grouped into at most --rows bars, so a long recording stays readable.
@@ -600,7 +549,8 @@ def cmd_detached(args):
     snap = open_with_progress(args.file, args.no_cache)
     trees = snap.detached_trees()
     if args.json:
-        json.dump([t.as_json(snap) for t in trees], sys.stdout, ensure_ascii=False)
+        from . import service
+        json.dump(service.detached(snap), sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
         return 0
     if not trees:
@@ -628,9 +578,8 @@ def cmd_contexts(args):
     snap = open_with_progress(args.file, args.no_cache)
     rows = snap.native_contexts()
     if args.json:
-        json.dump([{"key": r.key, "id": int(snap.heap.node_id[r.context]) if r.context is not None else None,
-                    "label": r.label, "objects": r.objects, "size": r.size, "retained_size": r.retained_size}
-                   for r in rows], sys.stdout, ensure_ascii=False)
+        from . import service
+        json.dump(service.contexts(snap), sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
         return 0
     total = sum(r.size for r in rows)
@@ -647,7 +596,8 @@ def cmd_strings(args):
     snap = open_with_progress(args.file, args.no_cache)
     dups = snap.duplicated_strings(limit=args.top)
     if args.json:
-        json.dump([d.as_json(snap) for d in dups], sys.stdout, ensure_ascii=False)
+        from . import service
+        json.dump(service.duplicated_strings(snap, top=args.top), sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
         return 0
     if not dups:
@@ -679,21 +629,12 @@ def _say(message):
 
 
 def cmd_targets(args):
-    from . import inspector
-    inspector.check_host(args.host, args.allow_remote)
-    procs = inspector.node_processes()
-    reports = [_process_report(inspector, p) for p in procs]
-    targets, problem = [], None
-    if args.port:
-        try:
-            targets = inspector.list_targets(args.host, args.port, allow_remote=args.allow_remote)
-        except inspector.InspectorError as e:
-            problem = str(e)
+    from . import service
+    found = service.targets(args.host, args.port, args.allow_remote)
+    reports, problem = found["processes"], found["problem"]
+    targets = found["targets"]
     if args.json:
-        json.dump({"processes": reports,
-                   "targets": [{"id": t.id, "title": t.title, "url": t.url, "type": t.type, "host": t.host,
-                                "port": t.port, "webSocketDebuggerUrl": t.ws_url} for t in targets]},
-                  sys.stdout)
+        json.dump({"processes": reports, "targets": targets}, sys.stdout)
         sys.stdout.write("\n")
         return 0
     if reports:
@@ -728,34 +669,12 @@ def cmd_targets(args):
     if targets:
         print(f"\nTargets on {args.host}:{args.port}:")
         for i, t in enumerate(targets, 1):
-            print(f"  {i}. {t.title or t.url}  ({t.type or 'target'}, id {t.id})")
+            print(f"  {i}. {t['title'] or t['url']}  ({t['type'] or 'target'}, id {t['id']})")
         if len(targets) > 1:
             print(f"Choose one with: heaptui capture --port {args.port} --target N|ID|TITLE")
     elif args.port:
         print(f"\nNo targets on {args.host}:{args.port}: {problem}")
     return 0
-
-
-def _process_report(inspector, proc):
-    """One process as `targets` reports it: where it runs, its memory, its worker threads."""
-    usage = inspector.HeapUsage(rss=proc.memory.rss if proc.memory else None)
-    workers = []
-    # Reading heap figures opens and closes an inspector session, and closing one makes V8 renumber
-    # objects for every session: beside an attached client (a hunt, DevTools) heaptui only looks.
-    clients = inspector.procfs.inspector_clients(proc.pid, proc.inspector_port) if proc.inspector_port else 0
-    if proc.inspector_port and not clients:
-        try:
-            with inspector.connect(pid=proc.pid, idle_timeout=5, connect_timeout=2) as session:
-                usage = inspector.usage_from(session, usage.rss)
-                workers = inspector.list_workers(session, idle_timeout=5)
-        except inspector.InspectorError:
-            pass  # the process went away, or its inspector is busy: RSS alone
-    c = proc.container
-    return {"pid": proc.pid, "inspector_port": proc.inspector_port, "cwd": proc.cwd, "command": proc.command,
-            "container": None if c is None else {"label": c.label(), "id": c.id, "pod": c.pod,
-                                                 "hostname": c.hostname, "pid_inside": c.pid_inside},
-            "memory": usage.as_json(), "inspector_clients": clients,
-            "workers": [{"worker_id": w.worker_id, "title": w.title, "url": w.url} for w in workers]}
 
 
 def _connect(args, idle_timeout):
@@ -801,28 +720,28 @@ def cmd_capture(args):
         print(path)
         _say(f"wrote {path} ({human_size(os.path.getsize(path))}) in {time.monotonic() - started:.1f} s")
         return 0
-    session, pid = _connect(args, args.timeout)
-    with session:
-        out = args.output or inspector.default_snapshot_name(pid)
-        check = inspector.preflight(session)
-        if check.verdict == "refuse" and not args.force:
-            raise inspector.TooRisky(check.refusal())
+    from . import service
+
+    def say(check):
         # Before anything heavy: what the capture will cost the target, so it can still be called off
         # (said to a person at a terminal; scripts hear only warnings).
         if check.verdict != "ok":
             _say("warning: " + check.message())
         elif sys.stderr.isatty():
             _say(check.message())
+
+    session, pid = _connect(args, args.timeout)
+    with session:
+        out = args.output or inspector.default_snapshot_name(pid)
         progress = Progress(os.path.basename(out))
         try:
-            _check, size = inspector.take_snapshot(
-                session, out, gc=not args.no_gc, progress=progress, force=True,
-                expose_internals=args.expose_internals,
-                track_allocations_for=args.duration if args.track_allocations else None)
+            done = service.capture(session, pid, out, force=args.force, gc=not args.no_gc, say=say,
+                                   progress=progress, expose_internals=args.expose_internals,
+                                   track_allocations_for=args.duration if args.track_allocations else None)
         finally:
             progress.done()
     print(out)
-    _say(f"wrote {out} ({human_size(size)}) in {time.monotonic() - started:.1f} s")
+    _say(f"wrote {out} ({human_size(done['size'])}) in {time.monotonic() - started:.1f} s")
     return 0
 
 
@@ -855,6 +774,19 @@ def cmd_profile(args):
         signal.signal(signal.SIGINT, previous)
     print(out)
     _say(f"wrote {out} ({human_size(size)})")
+    return 0
+
+
+def cmd_mcp(args):
+    """`heaptui mcp`: serve heaptui's tools to an agent over stdin/stdout until it disconnects."""
+    try:
+        from .agent import serve
+    except ImportError as e:
+        raise UsageError(f"heaptui mcp needs the mcp package ({e}): pip install 'mcp>=1.20,<2'") from None
+    if sys.stdin.isatty() and sys.stdout.isatty():
+        _say("serving MCP on stdin/stdout: an agent starts this command itself (see README, "
+             "'heaptui for agents'); Ctrl-C stops")
+    serve()
     return 0
 
 
@@ -1074,6 +1006,9 @@ def build_parser():
     s.set_defaults(func=cmd_stats)
 
 
+    s = sub.add_parser("mcp", help="a Model Context Protocol server over stdio: heaptui's tools for agents")
+    s.set_defaults(func=cmd_mcp)
+
     s = sub.add_parser("targets", help="Node processes on this host and their inspectors")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, help="also list the targets on this inspector port")
@@ -1124,6 +1059,7 @@ def _version():
 
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
+    from .service import RequestError
     from .snapshot import Cancelled, SnapshotError
     try:
         parser = build_parser()
@@ -1135,7 +1071,7 @@ def main(argv=None):
             parser.print_help()
             return 0
         return args.func(args)
-    except UsageError as e:
+    except (UsageError, RequestError) as e:
         return fail(str(e))
     except SnapshotError as e:
         return fail(str(e))

@@ -28,5 +28,6 @@ const convenience = Object.values(await toolkit.diff(base, current)).map((r) => 
   alloc_size: r.addedSize, freed_size: r.removedSize, size_delta: r.sizeDelta
 }))
 const sameDefinitions = (await base.interfaceDefinitions()) === (await current.interfaceDefinitions())
-process.stdout.write(JSON.stringify({ rows, between, sameDefinitions, convenience }))
-process.exit(0)
+// Exit only once the whole document is written: stdout to a pipe is asynchronous, and exiting at once
+// cuts it at 64 kB.
+process.stdout.write(JSON.stringify({ rows, between, sameDefinitions, convenience }), () => process.exit(0))
