@@ -197,7 +197,14 @@ def cmd_nodes(args):
 
 def cmd_allocations(args):
     from .profile import load_profile
+    if args.format == "pprof" and not args.output:
+        raise UsageError("--format pprof writes a file: give -o FILE.pb.gz")
     profile = load_profile(args.file)
+    if args.format == "pprof":
+        from .profile.pprof import write_pprof
+        size = write_pprof(profile, args.output)
+        _say(f"wrote {args.output} ({human_size(size)}, pprof)")
+        return 0
     rows = profile.bottom_up()
     shown = rows[:args.top] if args.top else rows
     if args.json:
@@ -907,6 +914,10 @@ def build_parser():
     s.add_argument("file", metavar="FILE.heapprofile")
     s.add_argument("--top", type=count, default=0, help="rows to show (default all)")
     s.add_argument("--json", action="store_true", help="a JSON array of bottom-up rows")
+    s.add_argument("--format", choices=["table", "pprof"], default="table",
+                   help="pprof: write the profile as gzipped pprof (go tool pprof, Pyroscope, speedscope) "
+                        "to -o")
+    s.add_argument("-o", "--output", metavar="FILE.pb.gz", help="where --format pprof writes")
     s.set_defaults(func=cmd_allocations)
 
     s = sub.add_parser("diff", help="compare two snapshots of one process (DevTools' Comparison view)")
