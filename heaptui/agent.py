@@ -218,17 +218,55 @@ def build_server(workspace=None):
             raise service.RequestError("give pid or port (an inspector on 127.0.0.1), one of them")
         return inspector.connect("127.0.0.1", port, pid, False, idle_timeout)
 
+    def _policy(redact_names, keep):
+        return service.redaction_policy(names=redact_names, keep=tuple(keep or ()))
+
     @server.tool(annotations=live)
     def capture(pid: int | None = None, port: int | None = None, output: str | None = None,
-                force: bool = False) -> dict[str, Any]:
+                force: bool = False, redact: bool = False, redact_names: bool = False) -> dict[str, Any]:
         """Take a heap snapshot of a live Node process (by pid: its inspector is opened with SIGUSR1
         if closed; or by an inspector port on 127.0.0.1), streamed to `output` (mode 0600). Refused,
         with the numbers, when the snapshot could run the host or the container out of memory, unless
-        force=true; then prefer `sample`. The target pauses while V8 writes the snapshot."""
+        force=true; then prefer `sample`. The target pauses while V8 writes the snapshot. With
+        redact=true the stream is redacted on its way to disk (see `redact`): only the redacted file
+        is ever written."""
         def run():
+            policy = _policy(redact_names, ()) if (redact or redact_names) else None
             session = _session(pid, port, 120.0)
             with session:
-                return service.capture(session, session.pid, output and os.path.expanduser(output), force=force)
+                return service.capture(session, session.pid, output and os.path.expanduser(output), force=force,
+                                       redact=policy)
+        return answer(run)
+
+    @server.tool(name="redact", annotations=live)
+    def redact_(path: str, output: str, redact_names: bool = False,
+                keep: list[str] | None = None) -> dict[str, Any]:
+        """Write a copy of a snapshot that can be shared: every string value (what the program's
+        strings said: tokens, e-mail addresses, passwords, request bodies) replaced by '*' of the same
+        length, so every size, count and retained size stays the same; constructor, function, script,
+        property and variable names stay readable unless redact_names=true (then keyed tokens, the same
+        in every file this user redacts). `keep` lists strings to leave. `output` must not exist."""
+        return answer(lambda: service.redact(os.path.expanduser(path), os.path.expanduser(output),
+                                             _policy(redact_names, keep)))
+
+    @server.tool(annotations=live)
+    def hunt_live(exercise: str, pid: int | None = None, port: int | None = None, rounds: int = 3,
+                  warmup: str | None = None, out_dir: str | None = None,
+                  force: bool = False) -> dict[str, Any]:
+        """Hunt a leak in a live Node process, as the Node.js docs teach: run `warmup` (a shell
+        command, optional), take a baseline snapshot, then `rounds` times run `exercise` (a shell
+        command that drives the suspect feature, e.g. a load generator against the service) and take a
+        snapshot, all in one inspector session; then name the suspects as `hunt` does. Snapshots go to
+        `out_dir` (default: a new heaptui-hunt-* directory). Each snapshot passes the same memory
+        preflight as `capture`."""
+        def run():
+            if not 2 <= rounds <= 20:
+                raise service.RequestError("rounds must be from 2 to 20")
+            session = _session(pid, port, 120.0)
+            with session:
+                doc, _suspects = service.live_hunt(session, session.pid, exercise, rounds, warmup=warmup,
+                                                   out_dir=out_dir and os.path.expanduser(out_dir), force=force)
+            return doc
         return answer(run)
 
     @server.tool(annotations=live)

@@ -262,13 +262,8 @@ def cmd_hunt(args):
             raise UsageError("give three snapshot files, or --port/--pid and --exercise")
         if not args.exercise:
             raise UsageError("--exercise CMD is needed: the command that drives the suspect feature")
-        if args.rounds < 2:
-            raise UsageError("--rounds must be 2 or more (a target and a final snapshot)")
-        if args.out_dir and not os.path.isdir(args.out_dir):
-            raise UsageError(f"{args.out_dir}: no such directory")
-        hunt = _live_hunt(args)
-        paths, suspects = hunt.paths, hunt.suspects()
-        doc = {"snapshots": [os.path.abspath(p) for p in paths], "suspects": [s.as_json() for s in suspects]}
+        doc, suspects = _live_hunt(args)
+        paths = doc["snapshots"]
     if args.json:
         json.dump(doc, sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
@@ -295,17 +290,15 @@ def print_suspects(suspects, snapshots):
 
 def _live_hunt(args):
     """Warm-up, baseline, rounds: the hunting workflow, with progress on stderr."""
-    from . import hunting
+    from . import service
     session, pid = _connect(args, args.timeout)
     progress = Progress("hunt")
     try:
         with session:
-            return hunting.run(session, pid, args.exercise, args.rounds, warmup=args.warmup,
-                               out_dir=args.out_dir, force=args.force, progress=progress,
-                               say=lambda m: (progress.done(), _say(m)),
-                               command_timeout=args.command_timeout, use_cache=not args.no_cache)
-    except hunting.HuntError as e:
-        raise UsageError(str(e)) from None
+            return service.live_hunt(session, pid, args.exercise, args.rounds, warmup=args.warmup,
+                                     out_dir=args.out_dir, force=args.force, progress=progress,
+                                     say=lambda m: (progress.done(), _say(m)),
+                                     command_timeout=args.command_timeout, use_cache=not args.no_cache)
     finally:
         progress.done()
 
@@ -737,18 +730,20 @@ def cmd_capture(args):
         elif sys.stderr.isatty():
             _say(check.message())
 
+    redaction = _redaction(args) if (args.redact or args.redact_names) else None
     session, pid = _connect(args, args.timeout)
     with session:
         out = args.output or inspector.default_snapshot_name(pid)
         progress = Progress(os.path.basename(out))
         try:
             done = service.capture(session, pid, out, force=args.force, gc=not args.no_gc, say=say,
-                                   progress=progress, expose_internals=args.expose_internals,
+                                   progress=progress, expose_internals=args.expose_internals, redact=redaction,
                                    track_allocations_for=args.duration if args.track_allocations else None)
         finally:
             progress.done()
     print(out)
-    _say(f"wrote {out} ({human_size(done['size'])}) in {time.monotonic() - started:.1f} s")
+    what = ", redacted" if redaction is not None else ""
+    _say(f"wrote {out} ({human_size(done['size'])}{what}) in {time.monotonic() - started:.1f} s")
     return 0
 
 
@@ -781,6 +776,31 @@ def cmd_profile(args):
         signal.signal(signal.SIGINT, previous)
     print(out)
     _say(f"wrote {out} ({human_size(size)})")
+    return 0
+
+
+def _redaction(args):
+    from . import service
+    return service.redaction_policy(names=args.redact_names, keep=args.keep, keep_file=args.keep_file,
+                                    key_file=args.key_file)
+
+
+def cmd_redact(args):
+    from . import service
+    policy = _redaction(args)
+    progress = Progress(os.path.basename(args.file))
+    try:
+        done = service.redact(args.file, args.output, policy, progress=progress)
+    finally:
+        progress.done()
+    if args.json:
+        json.dump(done, sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    print(args.output)
+    names = f", {done['names_replaced']:,} names replaced by tokens" if policy.names else ", names kept readable"
+    _say(f"wrote {args.output}: {done['values_redacted']:,} of {done['strings']:,} strings redacted{names} "
+         f"({human_size(done['bytes_in'])} at {done['mb_per_second'] or 0:,.0f} MB/s)")
     return 0
 
 
@@ -887,6 +907,17 @@ def build_parser():
                             help="a worker thread of the target (its worker id as 'heaptui targets' lists it)")
         else:
             sp.set_defaults(worker=None)
+        return sp
+
+    def with_redaction(sp):
+        sp.add_argument("--redact-names", action="store_true",
+                        help="also replace constructor, function, script, property and variable names by keyed "
+                             "tokens (the same in every file redacted with the same key)")
+        sp.add_argument("--keep", action="append", default=[], metavar="TEXT",
+                        help="leave this string as it is (repeatable)")
+        sp.add_argument("--keep-file", metavar="FILE", help="leave the strings listed in FILE (one per line)")
+        sp.add_argument("--key-file", metavar="FILE",
+                        help="the key for --redact-names (default: yours, made on first use in ~/.config/heaptui)")
         return sp
 
     s = with_file(sub.add_parser("summary", help="classes with counts, shallow and retained sizes"))
@@ -1037,7 +1068,18 @@ def build_parser():
     s.add_argument("--track-allocations", action="store_true",
                    help="record allocation stacks for --duration seconds, then snapshot (stacks included)")
     s.add_argument("--duration", type=float, default=10.0, help="with --track-allocations: seconds (default 10)")
+    s.add_argument("--redact", action="store_true",
+                   help="redact the snapshot as it streams in (see 'heaptui redact'): only the redacted file is written")
+    with_redaction(s)
     s.set_defaults(func=cmd_capture)
+
+    s = sub.add_parser("redact", help="a copy of a snapshot that can be shared: string values replaced, "
+                                      "every size and count unchanged")
+    s.add_argument("file", metavar="IN", help="the snapshot (.heapsnapshot, or gzip-compressed)")
+    s.add_argument("output", metavar="OUT", help="the new file (gzip-compressed when it ends in .gz)")
+    with_redaction(s)
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_redact)
 
     s = with_target(sub.add_parser("profile", help="record a sampling heap profile (.heapprofile)"))
     s.add_argument("--duration", type=float, help="seconds to sample (default: until Enter or Ctrl-C)")

@@ -287,6 +287,28 @@ def hunt(snaps, paths):
     return {"snapshots": [os.path.abspath(p) for p in paths], "suspects": [s.as_json() for s in suspects]}
 
 
+def live_hunt(session, pid, exercise, rounds=3, warmup=None, out_dir=None, force=False, progress=None,
+              say=None, command_timeout=600.0, use_cache=True):
+    """The leak hunt on a live process (heaptui.hunting): warm-up, baseline, `rounds` rounds of
+    `exercise` (a shell command) each followed by a snapshot, then the suspects. Returns (the answer,
+    the suspects)."""
+    from . import hunting
+    if not exercise:
+        raise RequestError("an exercise command is needed: the command that drives the suspect feature")
+    if rounds < 2:
+        raise RequestError("rounds must be 2 or more (a target and a final snapshot)")
+    if out_dir and not os.path.isdir(out_dir):
+        raise RequestError(f"{out_dir}: no such directory")
+    try:
+        hunt = hunting.run(session, pid, exercise, rounds, warmup=warmup, out_dir=out_dir, force=force,
+                           progress=progress, say=say, command_timeout=command_timeout, use_cache=use_cache)
+        suspects = hunt.suspects()
+    except hunting.HuntError as e:
+        raise RequestError(str(e)) from None
+    doc = {"snapshots": [os.path.abspath(p) for p in hunt.paths], "suspects": [s.as_json() for s in suspects]}
+    return doc, suspects
+
+
 # -- profiles -------------------------------------------------------------------------------------
 def allocations(profile, top=0):
     """A sampling heap profile's Bottom Up rows: the functions that allocated most, self and total."""
@@ -334,12 +356,13 @@ def targets(host="127.0.0.1", port=None, allow_remote=False):
                          "port": t.port, "webSocketDebuggerUrl": t.ws_url} for t in listed]}
 
 
-def capture(session, pid, output=None, force=False, gc=True, say=None, progress=None, **options):
+def capture(session, pid, output=None, force=False, gc=True, say=None, progress=None, redact=None, **options):
     """A heap snapshot of the process behind `session`, streamed to `output` (0600, renamed when
     complete), after the preflight: refused (inspector.TooRisky) when it could run the host or the
     container out of memory, unless `force`. `say(check)` hears the preflight before anything heavy;
-    `options` go to inspector.take_snapshot (expose_internals, track_allocations_for). Returns what
-    was written and what the preflight said."""
+    `options` go to inspector.take_snapshot (expose_internals, track_allocations_for). With `redact`
+    (a redaction Policy) the stream is redacted on its way to disk: only the redacted file is written.
+    Returns what was written and what the preflight said."""
     from . import inspector
     out = output or inspector.default_snapshot_name(pid)
     check = inspector.preflight(session)
@@ -347,9 +370,42 @@ def capture(session, pid, output=None, force=False, gc=True, say=None, progress=
         raise inspector.TooRisky(check.refusal())
     if say is not None:
         say(check)
-    _check, size = inspector.take_snapshot(session, out, gc=gc, progress=progress, force=True, **options)
-    return {"file": os.path.abspath(out), "size": int(size), "preflight": check.verdict,
+    redactor = None
+    if redact is not None:
+        from .snapshot.redact import Redactor
+        redactor = Redactor(redact, label="the captured snapshot")
+    _check, size = inspector.take_snapshot(session, out, gc=gc, progress=progress, force=True,
+                                           transform=redactor, **options)
+    done = {"file": os.path.abspath(out), "size": int(size), "preflight": check.verdict,
             "preflight_message": check.message()}
+    if redactor is not None:
+        done["redaction"] = redactor.report.as_dict()
+    return done
+
+
+# -- sharing ----------------------------------------------------------------------------------------
+def redaction_policy(names=False, keep=(), keep_file=None, key_file=None):
+    """What `redact` and `capture --redact` replace: string values always; with `names`, the user's
+    names too (tokens keyed by `key_file`, else this user's own key); `keep` strings stay as they are."""
+    from .snapshot.redact import Policy, user_key
+    kept = list(keep or ())
+    if keep_file:
+        try:
+            with open(keep_file, encoding="utf-8") as f:
+                kept += [line.rstrip("\n") for line in f if line.strip()]
+        except OSError as e:
+            raise RequestError(f"{keep_file}: cannot read: {e.strerror}") from None
+        except UnicodeDecodeError:
+            raise RequestError(f"{keep_file}: not UTF-8 text") from None
+    return Policy(names=bool(names), keep=tuple(kept), key=user_key(key_file) if names else b"")
+
+
+def redact(src, dst, policy=None, progress=None):
+    """A shareable copy of the snapshot `src` at `dst` (see heaptui.snapshot.redact): what it did."""
+    from .snapshot.redact import redact_file
+    report = redact_file(src, dst, policy, progress=progress)
+    return {"input": os.path.abspath(src), "output": os.path.abspath(dst), **report.as_dict(),
+            "names_redacted": bool(policy and policy.names)}
 
 
 # -- helpers -------------------------------------------------------------------------------------

@@ -383,3 +383,41 @@ def test_new_views_refuse_what_they_cannot_show(demo_snapshot):
     assert_one_line_error(run("search", demo_snapshot, "(", "--regex"), "not a regular expression")
     assert_one_line_error(run("closure", demo_snapshot, "@1"), "not a function")
     assert_one_line_error(run("dominators", demo_snapshot, "@999999999"), "no object with id")
+
+
+def test_redact_of_damaged_input_is_one_line_and_leaves_nothing(tmp_path, capsys, demo_snapshot):
+    """`heaptui redact` on every mutation: a whole output, or one line and no file at all (neither
+    under the final name nor a temporary one)."""
+    data = open(demo_snapshot, "rb").read()
+    mutations = {**_structured_mutations(), **_byte_mutations(data)}
+    failed = 0
+    for i, (name, mutate) in enumerate(mutations.items()):
+        work = tmp_path / f"m{i}"
+        work.mkdir()
+        src = write(work, mutate(data), "in.heapsnapshot")
+        out = work / "out.heapsnapshot"
+        status, stdout, err = _run_in_process(capsys, ["redact", src, out])
+        assert "Traceback" not in err, name
+        left = sorted(p.name for p in work.iterdir())
+        if status == 0:
+            assert left == ["in.heapsnapshot", "out.heapsnapshot"], name
+            continue
+        failed += 1
+        assert status == 2 and err.count("\n") == 1 and err.startswith("heaptui: error: "), (name, err)
+        assert stdout == "" and left == ["in.heapsnapshot"], (name, left)
+    assert failed > 0.3 * len(mutations)
+
+
+def test_redact_refuses_what_it_must_not_overwrite(tmp_path, demo_snapshot):
+    plain = tmp_path / "demo.heapsnapshot"
+    plain.write_bytes(open(demo_snapshot, "rb").read())
+    existing = write(tmp_path, "keep me", "existing.heapsnapshot")
+    assert_one_line_error(run("redact", plain, existing), "already exists")
+    assert existing.read_text() == "keep me"
+    assert_one_line_error(run("redact", plain, plain), "not the input")
+    assert_one_line_error(run("redact", tmp_path / "nope", tmp_path / "x"), "no such file")
+    assert_one_line_error(run("redact", plain, tmp_path / "no" / "x"), "no such directory")
+    profile = write(tmp_path, json.dumps({"head": {}, "samples": []}), "p.heapprofile")
+    assert_one_line_error(run("redact", profile, tmp_path / "y"), "sampling heap profile")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo.heapsnapshot", "existing.heapsnapshot",
+                                                          "p.heapprofile"]

@@ -22,7 +22,7 @@ SERIES = ROOT / "tests" / "parity" / "runtimes" / "series.cjs"
 DETACHED = ROOT / "tests" / "fixtures" / "chromium-detached-dom.heapsnapshot.gz"
 TOOLS = {"open_snapshot", "summary", "instances", "object", "retainers", "dominators", "statistics", "search",
          "duplicated_strings", "closure", "detached_elements", "realms", "diff", "hunt", "allocations",
-         "list_targets", "capture", "sample"}
+         "list_targets", "capture", "sample", "redact", "hunt_live"}
 
 
 def cli(*args):
@@ -132,6 +132,14 @@ async def test_every_snapshot_tool_answers_as_the_command_line_does(series, prof
         assert hunt["suspects"] and any(c["name"] == "Item" for c in hunt["suspects"][0]["classes"])
         assert (await agent.call("detached_elements", path=str(DETACHED)))["rows"] == \
             cli("detached", DETACHED, "--json")
+        shared = series[0].parent / "shared.heapsnapshot"
+        redacted = await agent.call("redact", path=str(series[0]), output=str(shared))
+        again = cli("redact", series[0], series[0].parent / "shared-cli.heapsnapshot", "--json")
+        for key in ("strings", "values_redacted", "names_replaced", "strings_kept", "bytes_in", "bytes_out"):
+            assert redacted[key] == again[key], key
+        assert redacted["output"] == str(shared) and redacted["values_redacted"] > 1000
+        assert shared.read_bytes() == (series[0].parent / "shared-cli.heapsnapshot").read_bytes()
+        assert "already exists" in await agent.error("redact", path=str(series[0]), output=str(shared))
         allocs = await agent.call("allocations", profile=str(profile), top=5)
         assert allocs["rows"] == cli("allocations", profile, "--json", "--top", "5")
         assert allocs["rows"][0]["function"] == "allocateLots"
@@ -162,8 +170,33 @@ async def test_live_tools_list_capture_and_sample_a_node_process(tmp_path):
             prof = tmp_path / "live.heapprofile"
             sampled = await agent.call("sample", port=app.port, duration=1, output=str(prof))
             assert sampled["file"] == str(prof) and prof.stat().st_size > 0
+            hidden = tmp_path / "redacted.heapsnapshot"
+            done = await agent.call("capture", port=app.port, output=str(hidden), redact=True)
+            assert done["redaction"]["values_redacted"] > 1000
+            assert b"order 39" in out.read_bytes() and b"order 39" not in hidden.read_bytes()
             assert "give pid or port" in await agent.error("capture")
             assert "duration" in await agent.error("sample", port=app.port, duration=0)
         await _with_agent(body)
     finally:
         app.stop()
+
+
+async def test_hunt_live_finds_the_leak_the_command_line_finds(tmp_path):
+    """The live hunt through the agent: warm-up, baseline and three rounds of a real load generator
+    against a leaking service; its answer is the command line's hunt over the same snapshots."""
+    from test_hunt import LOAD, Service
+    svc = Service("cache", tmp_path)
+    try:
+        svc.wait_ready()
+        load = f"node {LOAD} {svc.port}"
+
+        async def body(agent):
+            doc = await agent.call("hunt_live", port=svc.inspector, exercise=f"{load} 40", warmup=f"{load} 30",
+                                   rounds=3, out_dir=str(tmp_path))
+            assert len(doc["snapshots"]) == 4
+            assert any(s["edge"].startswith("responseCache (variable)") for s in doc["suspects"][:3]), doc
+            assert doc == cli("hunt", *doc["snapshots"], "--json")
+            assert "rounds" in await agent.error("hunt_live", port=svc.inspector, exercise="true", rounds=1)
+        await _with_agent(body)
+    finally:
+        svc.stop()

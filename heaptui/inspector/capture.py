@@ -179,20 +179,27 @@ class _PartFile:
 
 
 def take_snapshot(session: CDPSession, path, gc=True, progress=None, force=False, available=None,
-                  expose_internals=False, track_allocations_for=None):
+                  expose_internals=False, track_allocations_for=None, transform=None):
     """Captures a heap snapshot into `path`. progress(phase, done, total) reports the target's graph
     building ("snapshot": objects), then the stream ("writing": bytes so far, total unknown).
 
     With track_allocations_for=S, allocations are tracked with their stacks for S seconds first and
-    the snapshot is the one stopTrackingHeapObjects streams: it carries the allocation stacks."""
+    the snapshot is the one stopTrackingHeapObjects streams: it carries the allocation stacks.
+
+    With `transform` (an object with feed(bytes) -> bytes and finish() -> bytes, such as a redactor),
+    the stream passes through it on its way to disk: only what it gives back is ever written."""
     progress = progress or (lambda phase, done, total: None)
     check = preflight(session, available)
     if check.verdict == "refuse" and not force:
         raise TooRisky(check.refusal())
     with _PartFile(path) as out:
+        received = [0]
+
         def on_chunk(params):
-            out.write(params.get("chunk", "").encode("utf-8", "surrogatepass"))
-            progress("writing", out.bytes, 0)
+            data = params.get("chunk", "").encode("utf-8", "surrogatepass")
+            received[0] += len(data)
+            out.write(transform.feed(data) if transform is not None else data)
+            progress("writing", received[0], 0)
 
         def on_progress(params):
             progress("snapshot", int(params.get("done", 0)), int(params.get("total", 0)) or 1)
@@ -216,8 +223,10 @@ def take_snapshot(session: CDPSession, path, gc=True, progress=None, force=False
                 progress("collecting garbage", 0, 1)
                 session.call("HeapProfiler.collectGarbage")
             session.call("HeapProfiler.takeHeapSnapshot", params)
-        if out.bytes == 0:
+        if received[0] == 0:
             raise InspectorError("the target sent no snapshot data")
+        if transform is not None:
+            out.write(transform.finish())
         out.commit()
         progress("done", out.bytes, out.bytes)
         return check, out.bytes
