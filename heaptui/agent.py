@@ -198,9 +198,15 @@ def build_server(workspace=None):
     @server.tool(name="allocations", annotations=reads)
     def allocations_(profile: str, top: int = TOP) -> dict[str, Any]:
         """A sampling heap profile (.heapprofile): the functions that allocated most (DevTools' Bottom
-        Up), self and total bytes, with file and 1-based line."""
+        Up), self and total bytes, with file and 1-based line. Given a snapshot taken with allocation
+        tracking instead: DevTools' Allocation view, per allocating function the objects and bytes
+        allocated while tracking ran and what of them is still alive."""
         def run():
-            loaded = load_profile(os.path.expanduser(profile))
+            path = os.path.expanduser(profile)
+            if service.is_snapshot_file(path):
+                rows = service.allocation_stacks(opened(path))
+                return {"total_size": sum(r["size"] for r in rows), "rows": rows[:_clamp(top)]}
+            loaded = load_profile(path)
             return {"total_size": int(loaded.total), "rows": service.allocations(loaded, top=_clamp(top))}
         return answer(run)
 

@@ -195,10 +195,40 @@ def cmd_nodes(args):
     return 0
 
 
+def _snapshot_allocations(args):
+    """`allocations` of a snapshot taken with --track-allocations: DevTools' Allocation view."""
+    from . import service
+    snap = open_with_progress(args.file, getattr(args, "no_cache", False))
+    rows = service.allocation_stacks(snap)
+    if args.format == "pprof":
+        from .profile.pprof import write_pprof
+        size = write_pprof(snap.allocation_traces(), args.output)
+        _say(f"wrote {args.output} ({human_size(size)}, pprof: alloc_objects, alloc_space, inuse_objects, "
+             "inuse_space)")
+        return 0
+    shown = rows[:args.top] if args.top else rows
+    if args.json:
+        json.dump(shown, sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    body = [[(r["function"] or "(anonymous)")[:40], f"{r['count']:,}", human_size(r["size"]), f"{r['live_count']:,}",
+             human_size(r["live_size"]), f"{r['script']}:{r['line']}:{r['column']}"[-50:]] for r in shown]
+    print(table(["Function", "Count", "Size", "Live count", "Live size", "Location"], body,
+                ["<", ">", ">", ">", ">", "<"]))
+    if len(shown) < len(rows):
+        print(f"... {len(rows) - len(shown)} more functions (--top 0 shows all)")
+    print(f"allocated {human_size(sum(r['size'] for r in rows))} while tracking; "
+          f"{human_size(sum(r['live_size'] for r in rows))} of it still alive")
+    return 0
+
+
 def cmd_allocations(args):
     from .profile import load_profile
     if args.format == "pprof" and not args.output:
         raise UsageError("--format pprof writes a file: give -o FILE.pb.gz")
+    from . import service
+    if service.is_snapshot_file(args.file):
+        return _snapshot_allocations(args)
     profile = load_profile(args.file)
     if args.format == "pprof":
         from .profile.pprof import write_pprof
@@ -941,8 +971,10 @@ def build_parser():
     s.add_argument("--allocated-by", metavar="FUNCTION",
                    help="only objects FUNCTION allocated (snapshots taken with --track-allocations)")
 
-    s = sub.add_parser("allocations", help="a sampling heap profile's heaviest allocating functions")
-    s.add_argument("file", metavar="FILE.heapprofile")
+    s = sub.add_parser("allocations", help="a sampling heap profile's heaviest allocating functions, or the "
+                                           "allocation stacks of a snapshot taken with --track-allocations")
+    s.add_argument("file", metavar="FILE", help="a .heapprofile, or a .heapsnapshot with allocation stacks")
+    s.add_argument("--no-cache", action="store_true", help="for a snapshot: do not use the index cache")
     s.add_argument("--top", type=count, default=0, help="rows to show (default all)")
     s.add_argument("--json", action="store_true", help="a JSON array of bottom-up rows")
     s.add_argument("--format", choices=["table", "pprof"], default="table",

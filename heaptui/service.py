@@ -315,6 +315,48 @@ def allocations(profile, top=0):
     return [r.as_json() for r in _page(profile.bottom_up(), top, 0)]
 
 
+def is_snapshot_file(path):
+    """The file starts as a heap snapshot does (plain or gzip-compressed), rather than as a profile."""
+    import gzip
+    try:
+        with open(path, "rb") as f:
+            head = f.read(2)
+            f.seek(0)
+            text = gzip.GzipFile(fileobj=f).read(64) if head == b"\x1f\x8b" else f.read(64)
+    except (OSError, EOFError):
+        return False
+    return text.replace(b" ", b"").lstrip(b"\xef\xbb\xbf\r\n\t").startswith(b'{"snapshot"')
+
+
+def allocation_stacks(snap, top=0, offset=0):
+    """A tracked snapshot's allocations per allocating function, as DevTools' Allocation view lists
+    them (its bottom-up tops): what each function allocated while tracking ran, and what of that is
+    still alive; biggest allocations first."""
+    traces = snap.allocation_traces()
+    if not traces.available:
+        raise RequestError(f"{snap.path} has no allocation stacks (capture it with --track-allocations)")
+    functions, _parents, counts, sizes, live_counts, live_sizes = traces.tree()
+    rows = {}
+    for k in range(functions.shape[0]):
+        fi = int(functions[k])
+        if not 0 <= fi < len(traces.functions):
+            continue
+        r = rows.setdefault(fi, [0, 0, 0, 0])
+        r[0] += int(counts[k])
+        r[1] += int(sizes[k])
+        r[2] += int(live_counts[k])
+        r[3] += int(live_sizes[k])
+    out = []
+    for fi, (count, size, live_count, live_size) in rows.items():
+        if not (count or size or live_count or live_size):
+            continue  # only a caller: DevTools lists allocating functions
+        f = traces.functions[fi]
+        out.append({"function": f.function, "script": f.script, "line": f.line, "column": f.column,
+                    "count": count, "size": size, "live_count": live_count, "live_size": live_size})
+    out.sort(key=lambda r: (-r["size"], -r["count"], r["function"], r["script"], r["line"], r["column"]))
+    return _page(out, top, offset)
+
+
 # -- live processes --------------------------------------------------------------------------------
 def process_report(proc):
     """One Node process as `targets` reports it: where it runs, its memory, its worker threads."""

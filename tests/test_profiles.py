@@ -67,7 +67,7 @@ def run(*args, **kw):
     ("", "empty"), ("{not json", "invalid JSON"), ('{"samples": []}', "no 'head'"),
     ('[1, 2]', "no 'head'"), ('{"head": {"selfSize": -3, "children": []}}', "bad selfSize"),
     ('{"head": {"callFrame": {"functionName": "x"}, "selfSize": 1, "children": 7}}', "not a list"),
-    ('{"snapshot": {"meta": {}}, "nodes": []}', "heap snapshot"),
+    ('{"snapshot": {"meta": {}}, "nodes": []}', "node_fields"),  # read as the (damaged) snapshot it is
 ])
 def test_bad_profiles_get_one_line(tmp_path, content, needle):
     r = run("allocations", write(tmp_path, content))
@@ -282,3 +282,54 @@ async def test_timeline_chart_selects_a_range_for_the_summary(allocating_app, tm
             ids = explore.snap.heap.node_id
             assert (explore.model.mask == ((ids > low) & (ids <= high))).all()
             assert "allocated" in str(explore.query_one("#title").render())
+
+
+def test_tracked_allocations_equal_devtools_and_their_pprof(allocating_app, tmp_path, toolkit_dir):
+    """`allocations` of a tracked snapshot is DevTools' Allocation view (allocationTracesTops, its own
+    code): per function, what it allocated while tracking ran and what is still alive. The pprof of the
+    same snapshot parses with profile.proto's messages and adds up to the same numbers per function."""
+    from collections import Counter
+    from pathlib import Path
+    from heaptui.profile.pprof import message_classes
+    out, _snap = tracked_capture(allocating_app, tmp_path, "1.5")
+    script = Path(__file__).parent / "parity" / "devtools_allocations.mjs"
+    done = subprocess.run(["node", str(script), str(out)], capture_output=True, text=True, timeout=600,
+                          env=dict(os.environ, HEAPTUI_TOOLKIT_DIR=str(toolkit_dir)))
+    assert done.returncode == 0, done.stderr
+    theirs = json.loads(done.stdout)
+    r = run("allocations", out, "--json", "--no-cache")
+    assert r.returncode == 0, r.stderr
+    mine = json.loads(r.stdout)
+    keys = ("function", "script", "line", "column", "count", "size", "live_count", "live_size")
+    assert Counter(tuple(row[k] for k in keys) for row in mine) == \
+        Counter(tuple(row[k] for k in keys) for row in theirs)
+    made = next(row for row in mine if row["function"] == "makeTracked")
+    assert made["count"] > 0 and made["live_count"] > 0 and made["script"].endswith("app.js")
+    assert "makeTracked" in run("allocations", out, "--top", "5").stdout
+
+    pb = tmp_path / "tracked.pb.gz"
+    r = run("allocations", out, "--format", "pprof", "-o", pb)
+    assert r.returncode == 0, r.stderr
+    assert oct(pb.stat().st_mode & 0o777) == "0o600"
+    message = message_classes()["Profile"]()
+    message.ParseFromString(gzip.decompress(pb.read_bytes()))
+    strings = list(message.string_table)
+    assert [(strings[t.type], strings[t.unit]) for t in message.sample_type] == [
+        ("alloc_objects", "count"), ("alloc_space", "bytes"), ("inuse_objects", "count"), ("inuse_space", "bytes")]
+    assert strings[message.default_sample_type] == "inuse_space"
+    functions = {f.id: f for f in message.function}
+    where = {loc.id: functions[loc.line[0].function_id] for loc in message.location}
+    per_function = Counter()
+    for sample in message.sample:  # a sample belongs to its innermost frame
+        f = where[sample.location_id[0]]
+        key = (strings[f.name], strings[f.filename], f.start_line)
+        for i, value in enumerate(sample.value):
+            per_function[key + (i,)] += value
+    expected = Counter()
+    for row in mine:
+        for i, k in enumerate(("count", "size", "live_count", "live_size")):
+            expected[(row["function"] or "(anonymous)", row["script"], row["line"], i)] += row[k]
+    assert +per_function == +expected
+    # Stacks run innermost first: Tracked objects were made by makeTracked, called from the timer.
+    made = [s for s in message.sample if strings[where[s.location_id[0]].name] == "makeTracked"]
+    assert made and all(len(s.location_id) >= 2 for s in made)

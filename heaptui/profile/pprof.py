@@ -107,9 +107,66 @@ def to_pprof(profile):
     return out
 
 
+ALLOCATION_TYPES = (("alloc_objects", "count"), ("alloc_space", "bytes"), ("inuse_objects", "count"),
+                    ("inuse_space", "bytes"))
+
+
+def traces_to_pprof(traces):
+    """The Profile message for a tracked snapshot's allocation stacks (snapshot.allocation_traces()),
+    in the sample types of a Go heap profile: what each stack allocated while tracking ran
+    (alloc_objects, alloc_space) and what of it is still alive in the snapshot (inuse_objects,
+    inuse_space, the default). One sample per trace node with anything in it; stacks innermost first,
+    the "(root)" node left out unless it allocated itself (V8 counts allocations it could not place)."""
+    classes = message_classes()
+    out = classes["Profile"]()
+    strings = {"": 0}
+    out.string_table.append("")
+
+    def s(text):
+        if text not in strings:
+            strings[text] = len(out.string_table)
+            out.string_table.append(text)
+        return strings[text]
+
+    for kind, unit in ALLOCATION_TYPES:
+        out.sample_type.add(type=s(kind), unit=s(unit))
+    out.default_sample_type = s("inuse_space")
+    functions, parents, counts, sizes, live_counts, live_sizes = traces.tree()
+    frames = traces.functions
+    locations = {}
+
+    def location(fi):
+        if fi not in locations:
+            frame = frames[fi]
+            locations[fi] = len(locations) + 1
+            name = frame.function or "(anonymous)"
+            out.function.add(id=locations[fi], name=s(name), system_name=s(name), filename=s(frame.script),
+                             start_line=frame.line)
+            out.location.add(id=locations[fi]).line.add(function_id=locations[fi], line=frame.line,
+                                                        column=frame.column)
+        return locations[fi]
+
+    def is_root(fi):
+        return not 0 <= fi < len(frames) or frames[fi].function == "(root)"
+
+    for k in range(functions.shape[0]):
+        values = [int(counts[k]), int(sizes[k]), int(live_counts[k]), int(live_sizes[k])]
+        if not any(values) or not 0 <= int(functions[k]) < len(frames):
+            continue
+        stack = [location(int(functions[k]))] if is_root(int(functions[k])) else []
+        j = k
+        while j >= 0 and not is_root(int(functions[j])) and len(stack) < 1024:
+            stack.append(location(int(functions[j])))
+            j = int(parents[j])
+        out.sample.add(location_id=stack, value=values)
+    return out
+
+
 def write_pprof(profile, path):
-    """Writes the profile as gzipped pprof to `path` (0600, renamed into place when complete)."""
-    data = gzip.compress(to_pprof(profile).SerializeToString(), mtime=0)
+    """Writes the profile (a SamplingProfile, or a snapshot's AllocationTraces) as gzipped pprof to
+    `path` (0600, renamed into place when complete)."""
+    message = traces_to_pprof(profile) if hasattr(profile, "tree") else to_pprof(profile)
+    data = gzip.compress(message.SerializeToString(), mtime=0)
     directory = os.path.dirname(os.path.abspath(path))
     fd, part = tempfile.mkstemp(prefix=".heaptui-", suffix=".part", dir=directory)
     try:

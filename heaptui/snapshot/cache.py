@@ -21,7 +21,7 @@ from .jit import cache_home
 from .model import HeapSnapshot, Statistics, TypeCodes
 from .strings import StringTable
 
-FORMAT = 6  # 6: the trace tree as three arrays, not JSON in the manifest
+FORMAT = 7  # 6: the trace tree as arrays, not JSON in the manifest; 7: with allocation counts and sizes
 KEEP_ENTRIES = 8
 DIGEST_BYTES = 1 << 20
 
@@ -29,7 +29,8 @@ ARRAYS = (
     "node_type", "node_name", "node_id", "self_size", "first_edge", "edge_type", "edge_name",
     "edge_to", "idom", "retained", "distance", "bfs_edge", "class_id",
     "flags", "loc_nodes", "loc_rows", "locations", "node_trace",
-    "samples", "trace_function_infos", "trace_ids", "trace_functions", "trace_parents", "class_count", "class_shallow", "class_distance",
+    "samples", "trace_function_infos", "trace_ids", "trace_functions", "trace_parents",
+    "trace_counts", "trace_sizes", "class_count", "class_shallow", "class_distance",
     "class_first", "class_retained", "class_visible",
 )
 SCALARS = (

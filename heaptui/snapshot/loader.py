@@ -72,6 +72,9 @@ class RawSnapshot:
     trace_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint32))
     trace_functions: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint32))
     trace_parents: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint32))
+    # What each trace node allocated while tracking ran (objects, bytes), dead or alive since.
+    trace_counts: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
+    trace_sizes: np.ndarray = field(default_factory=lambda: np.zeros(0, np.uint64))
 
 
 class _MapReader(io.RawIOBase):
@@ -660,8 +663,9 @@ def _check_traces(p, header, arrays, string_count):
 
 def _flatten_trace_tree(p, start, end, fields):
     """trace_tree, a flat list of trace nodes `fields` long whose children are such lists, streamed
-    through ijson into (ids, function indexes, parent ids): memory in proportion to the nodes, never
-    the nested lists a whole-document parse would build."""
+    through ijson into (ids, function indexes, parent ids, allocation counts, allocation sizes): memory in
+    proportion to the nodes, never the nested lists a whole-document parse would build. Counts and sizes
+    are 0 when trace_node_fields lacks them."""
     width = len(fields)
     try:
         id_at, fi_at, ch_at = (fields.index(n) for n in ("id", "function_info_index", "children"))
@@ -669,10 +673,14 @@ def _flatten_trace_tree(p, start, end, fields):
         p.fail("trace_node_fields lacks id, function_info_index or children")
     if not (id_at < ch_at and fi_at < ch_at):
         p.fail("trace_node_fields puts children before id or function_info_index")
+    count_at = fields.index("count") if "count" in fields else -1
+    size_at = fields.index("size") if "size" in fields else -1
     not_values = f"trace_tree has a node that is not {width} values ({', '.join(fields)})"
     not_whole = "trace_tree has a node whose id or function index is not a whole number"
-    ids, functions, parents = array("I"), array("I"), array("I")
-    stack = []  # per open list: [values so far, parent id, this node's id, this node's function]
+    ids, functions, parents, counts, sizes = array("I"), array("I"), array("I"), array("Q"), array("Q")
+    out = (ids, functions, parents, counts, sizes)
+    # per open list: [values so far, parent id, this node's id, its function, its count, its size]
+    stack = []
     try:
         for event, value in ijson.basic_parse(_MapReader(p.mm, start, end), use_float=True):
             if event == "start_array":
@@ -680,16 +688,16 @@ def _flatten_trace_tree(p, start, end, fields):
                     top = stack[-1]
                     if top[0] % width != ch_at:
                         p.fail(not_values)
-                    stack.append([0, top[2], 0, 0])
+                    stack.append([0, top[2], 0, 0, 0, 0])
                 else:
-                    stack.append([0, 0, 0, 0])
+                    stack.append([0, 0, 0, 0, 0, 0])
             elif event == "end_array":
                 done = stack.pop()
                 if done[0] % width:
                     p.fail(not_values)
                 if stack:
                     stack[-1][0] += 1
-                    _node_done(stack[-1], width, ids, functions, parents)
+                    _node_done(stack[-1], width, out)
             elif event == "number" and stack:
                 top = stack[-1]
                 k = top[0] % width
@@ -697,8 +705,10 @@ def _flatten_trace_tree(p, start, end, fields):
                     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 1 << 32:
                         p.fail(not_whole)
                     top[2 if k == id_at else 3] = value
+                elif k in (count_at, size_at) and isinstance(value, int) and 0 <= value < 1 << 63:
+                    top[4 if k == count_at else 5] = value
                 top[0] += 1
-                _node_done(top, width, ids, functions, parents)
+                _node_done(top, width, out)
             elif stack and stack[-1][0] % width in (id_at, fi_at):
                 p.fail(not_whole)
             else:
@@ -707,16 +717,18 @@ def _flatten_trace_tree(p, start, end, fields):
         p.fail(f"trace_tree is not valid JSON ({_json_error(e)})")
     if stack:
         p.fail("trace_tree is not valid JSON (it ends inside a list)")
-    return (np.frombuffer(ids, dtype=np.uint32).copy(), np.frombuffer(functions, dtype=np.uint32).copy(),
-            np.frombuffer(parents, dtype=np.uint32).copy())
+    return tuple(np.frombuffer(a, dtype=np.uint32 if a.typecode == "I" else np.uint64).copy() for a in out)
 
 
-def _node_done(state, width, ids, functions, parents):
+def _node_done(state, width, out):
     """Records the node a list has just completed (after its last field)."""
     if state[0] % width == 0:
+        ids, functions, parents, counts, sizes = out
         ids.append(state[2])
         functions.append(state[3])
         parents.append(state[1])
+        counts.append(state[4])
+        sizes.append(state[5])
 
 
 def _assemble(p, header, shape, arrays) -> RawSnapshot:
@@ -778,5 +790,6 @@ def _assemble(p, header, shape, arrays) -> RawSnapshot:
         trace_function_infos=arrays.get("trace_function_infos", np.zeros(0, np.uint32)),
     )
     if arrays.get("trace_tree") is not None:
-        raw.trace_ids, raw.trace_functions, raw.trace_parents = arrays["trace_tree"]
+        raw.trace_ids, raw.trace_functions, raw.trace_parents, raw.trace_counts, raw.trace_sizes = \
+            arrays["trace_tree"]
     return raw

@@ -144,6 +144,8 @@ class HeapSnapshot:
         self.trace_ids = raw.trace_ids
         self.trace_functions = raw.trace_functions
         self.trace_parents = raw.trace_parents
+        self.trace_counts = raw.trace_counts
+        self.trace_sizes = raw.trace_sizes
         self.node_field_count = len(raw.meta["node_fields"])
         self._string_ids = None
 

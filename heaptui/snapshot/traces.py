@@ -44,6 +44,12 @@ class AllocationTraces:
         self._ids = ids[order]
         self._functions = np.asarray(heap.trace_functions, dtype=np.int64)[order]
         self._parents = np.asarray(heap.trace_parents, dtype=np.int64)[order]
+        self._counts = np.asarray(getattr(heap, "trace_counts", np.zeros(0)), dtype=np.int64)
+        self._sizes = np.asarray(getattr(heap, "trace_sizes", np.zeros(0)), dtype=np.int64)
+        if self._counts.shape == ids.shape:
+            self._counts, self._sizes = self._counts[order], self._sizes[order]
+        else:
+            self._counts = self._sizes = np.zeros(ids.shape[0], np.int64)
 
     def _find(self, trace):
         k = int(np.searchsorted(self._ids, trace))
@@ -81,3 +87,23 @@ class AllocationTraces:
         if not tops.size or not self.available:
             return np.zeros(self.heap.node_count, dtype=bool)
         return np.isin(self.heap.node_trace, tops)
+
+    def tree(self):
+        """The trace tree as DevTools' Allocation view reads it, one entry per trace node (sorted by
+        id): (function info indexes, parent positions (-1 at the top), objects and bytes allocated
+        there while tracking ran, objects and bytes of those still alive in the snapshot)."""
+        n = self._ids.shape[0]
+        parents = np.searchsorted(self._ids, self._parents)
+        known = (self._parents != 0) & (parents < n)
+        known[known] = self._ids[parents[known]] == self._parents[known]
+        parents = np.where(known, parents, -1)
+        live_count = np.zeros(n, np.int64)
+        live_size = np.zeros(n, np.int64)
+        trace = np.asarray(self.heap.node_trace, dtype=np.int64)
+        if n and trace.shape[0]:
+            at = np.minimum(np.searchsorted(self._ids, trace), n - 1)
+            hit = (trace != 0) & (self._ids[at] == trace)
+            live_count = np.bincount(at[hit], minlength=n).astype(np.int64)
+            sizes = np.asarray(self.heap.self_size, dtype=np.int64)[hit]
+            live_size = np.bincount(at[hit], weights=sizes, minlength=n).astype(np.int64)
+        return self._functions, parents, self._counts, self._sizes, live_count, live_size
