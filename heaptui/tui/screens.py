@@ -1303,30 +1303,34 @@ class CaptureScreen(Screen):
 
     @work(thread=True, exclusive=True, group="capture", exit_on_error=False)
     def capture(self, pid, worker, force):
-        from .. import inspector
+        from .. import inspector, service
         call = self.app.call_from_thread
         what = f"process {pid}" + (f", worker {worker.worker_id}" if worker else "")
         try:
             call(self._status, f"connecting to {what}\u2026")
             session = self._session(pid, worker)
-            check = inspector.preflight(session)
-            if check.verdict == "refuse" and not force:
-                call(self._status, "[b]refused[/b]: " + check.refusal().replace("--force", "f"))
-                return
-            warning = ("[b]warning[/b]: " + check.message() + "\n") if check.verdict != "ok" else ""
             out = inspector.default_snapshot_name(pid)
+            if worker is not None:
+                out = out.replace(".heapsnapshot", f".worker{worker.worker_id}.heapsnapshot")
+            warning = [""]
+
+            def say(check):
+                if check.verdict != "ok":
+                    warning[0] = "[b]warning[/b]: " + check.message() + "\n"
 
             def progress(phase, done, total):
                 frac = done / total if total else 0.0
                 text = f"{phase}: {human_size(done)} written" if phase == "writing" else f"{phase}"
-                call(self._progress, warning + text, frac if phase != "writing" else None)
+                call(self._progress, warning[0] + text, frac if phase != "writing" else None)
 
-            if worker is not None:
-                out = out.replace(".heapsnapshot", f".worker{worker.worker_id}.heapsnapshot")
-            inspector.take_snapshot(session, out, progress=progress, force=True)
+            # The capture workflow every front end shares: the preflight, then the stream to disk.
+            try:
+                done = service.capture(session, pid, out, force=force, say=say, progress=progress)
+            except inspector.TooRisky as e:
+                call(self._status, "[b]refused[/b]: " + str(e).replace("--force", "f"))
+                return
             # Snapshots group by isolate: a worker's never compare with its process's main thread.
-            call(self._captured, pid if worker is None else f"{pid}/worker {worker.worker_id}",
-                 os.path.abspath(out))
+            call(self._captured, pid if worker is None else f"{pid}/worker {worker.worker_id}", done["file"])
         except inspector.InspectorError as e:
             self.app.drop_session(pid)
             call(self._status, f"[b]error[/b]: {_esc(e)}")
