@@ -66,10 +66,9 @@ def message_classes():
     return _CLASSES
 
 
-def to_pprof(profile):
-    """The Profile message for a SamplingProfile."""
-    classes = message_classes()
-    out = classes["Profile"]()
+def _new_profile():
+    """An empty Profile message and its string-table function: text -> index (added once)."""
+    out = message_classes()["Profile"]()
     strings = {"": 0}
     out.string_table.append("")
 
@@ -78,7 +77,12 @@ def to_pprof(profile):
             strings[text] = len(out.string_table)
             out.string_table.append(text)
         return strings[text]
+    return out, s
 
+
+def to_pprof(profile):
+    """The Profile message for a SamplingProfile."""
+    out, s = _new_profile()
     out.sample_type.add(type=s("space"), unit=s("bytes"))
     out.period_type.type, out.period_type.unit = s("space"), s("bytes")
     functions, locations = {}, {}
@@ -117,17 +121,7 @@ def traces_to_pprof(traces):
     (alloc_objects, alloc_space) and what of it is still alive in the snapshot (inuse_objects,
     inuse_space, the default). One sample per trace node with anything in it; stacks innermost first,
     the "(root)" node left out unless it allocated itself (V8 counts allocations it could not place)."""
-    classes = message_classes()
-    out = classes["Profile"]()
-    strings = {"": 0}
-    out.string_table.append("")
-
-    def s(text):
-        if text not in strings:
-            strings[text] = len(out.string_table)
-            out.string_table.append(text)
-        return strings[text]
-
+    out, s = _new_profile()
     for kind, unit in ALLOCATION_TYPES:
         out.sample_type.add(type=s(kind), unit=s(unit))
     out.default_sample_type = s("inuse_space")
