@@ -85,10 +85,6 @@ def _installed_version(prefix: Path, package: str) -> str | None:
         return None
 
 
-def _installed_toolkit_version(prefix: Path) -> str | None:
-    return _installed_version(prefix, TOOLKIT_PACKAGE)
-
-
 @contextlib.contextmanager
 def _file_lock(path: Path):
     """Inter-process lock (no-op where fcntl is unavailable)."""
@@ -114,41 +110,55 @@ def _tail(text: str | bytes | None, limit: int = 4000) -> str:
     return text if len(text) <= limit else "...\n" + text[-limit:]
 
 
+def _ensure_npm_package(prefix: Path, package: str, version: str) -> Path:
+    """prefix/node_modules holds `package` at exactly `version` (installed from the registry once, under
+    a lock so that two test sessions install one at a time); returns prefix."""
+    _require_tool("node")
+    npm = _require_tool("npm")
+    with _file_lock(prefix.parent / f"{prefix.name}.lock"):
+        if _installed_version(prefix, package) != version:
+            prefix.mkdir(parents=True, exist_ok=True)
+            cmd = [npm, "install", "--no-save", "--no-audit", "--no-fund", "--prefix", str(prefix),
+                   f"{package}@{version}"]
+            try:
+                proc = subprocess.run(cmd, capture_output=True, text=True, timeout=NPM_INSTALL_TIMEOUT, cwd=prefix)
+            except subprocess.TimeoutExpired as exc:
+                pytest.fail(f"`{' '.join(cmd)}` timed out after {NPM_INSTALL_TIMEOUT}s\n{_tail(exc.stderr)}",
+                            pytrace=False)
+            if proc.returncode != 0:
+                pytest.fail(f"`{' '.join(cmd)}` failed with exit code {proc.returncode}\n"
+                            f"stdout:\n{_tail(proc.stdout)}\nstderr:\n{_tail(proc.stderr)}", pytrace=False)
+            found = _installed_version(prefix, package)
+            if found != version:
+                pytest.fail(f"after npm install, {prefix}/node_modules/{package} has version {found!r}, "
+                            f"expected {version}", pytrace=False)
+    return prefix
+
+
 @pytest.fixture(scope="session")
 def toolkit_dir() -> Path:
     """Directory whose node_modules holds heap-snapshot-toolkit at exactly TOOLKIT_VERSION."""
-    _require_tool("node")
-    npm = _require_tool("npm")
-    with _file_lock(WORK_DIR / "npm.lock"):
-        if _installed_toolkit_version(NPM_DIR) != TOOLKIT_VERSION:
-            NPM_DIR.mkdir(parents=True, exist_ok=True)
-            cmd = [
-                npm, "install", "--no-save", "--no-audit", "--no-fund",
-                "--prefix", str(NPM_DIR), f"{TOOLKIT_PACKAGE}@{TOOLKIT_VERSION}",
-            ]
-            try:
-                proc = subprocess.run(
-                    cmd, capture_output=True, text=True, timeout=NPM_INSTALL_TIMEOUT, cwd=NPM_DIR
-                )
-            except subprocess.TimeoutExpired as exc:
-                pytest.fail(
-                    f"`{' '.join(cmd)}` timed out after {NPM_INSTALL_TIMEOUT}s\n{_tail(exc.stderr)}",
-                    pytrace=False,
-                )
-            if proc.returncode != 0:
-                pytest.fail(
-                    f"`{' '.join(cmd)}` failed with exit code {proc.returncode}\n"
-                    f"stdout:\n{_tail(proc.stdout)}\nstderr:\n{_tail(proc.stderr)}",
-                    pytrace=False,
-                )
-            found = _installed_toolkit_version(NPM_DIR)
-            if found != TOOLKIT_VERSION:
-                pytest.fail(
-                    f"after npm install, {NPM_DIR}/node_modules/{TOOLKIT_PACKAGE} has version "
-                    f"{found!r}, expected {TOOLKIT_VERSION}",
-                    pytrace=False,
-                )
-    return NPM_DIR
+    return _ensure_npm_package(NPM_DIR, TOOLKIT_PACKAGE, TOOLKIT_VERSION)
+
+
+# An independent pprof reader (DataDog's, used by their Node profiler) for the pprof files heaptui writes.
+PPROF_READER = ("pprof-format", "2.3.2")
+PPROF_READER_SCRIPT = PARITY_DIR / "pprof_read.mjs"
+
+
+@pytest.fixture(scope="session")
+def pprof_reader():
+    """read(path) -> what pprof-format decodes from a gzipped pprof file: the sample types and, per
+    innermost function (name, file, start line), the sum of each sample value."""
+    prefix = _ensure_npm_package(WORK_DIR / "pprof-npm", *PPROF_READER)
+
+    def read(path):
+        env = dict(os.environ, HEAPTUI_PPROF_DIR=str(prefix))
+        proc = subprocess.run([_require_tool("node"), str(PPROF_READER_SCRIPT), str(path)], capture_output=True,
+                              text=True, timeout=DUMP_TIMEOUT, env=env)
+        assert proc.returncode == 0, proc.stderr
+        return json.loads(proc.stdout)
+    return read
 
 
 def runtime_command(name: str) -> list[str]:

@@ -19,7 +19,7 @@ def heaptui(*args):
                           timeout=300)
 
 
-def test_pprof_parses_and_equals_the_bottom_up_rows(tmp_path):
+def test_pprof_parses_and_equals_the_bottom_up_rows(tmp_path, pprof_reader):
     subprocess.run(["node", "--heap-prof", "--heap-prof-dir", str(tmp_path), "-e", CODE], check=True, timeout=300)
     profile = next(tmp_path.glob("*.heapprofile"))
     out = tmp_path / "heap.pb.gz"
@@ -42,6 +42,10 @@ def test_pprof_parses_and_equals_the_bottom_up_rows(tmp_path):
         mine[(strings[f.name], strings[f.filename], f.start_line)] += sample.value[0]
     theirs = Counter({(r["function"], r["url"], r["line"]): r["self_size"] for r in rows if r["self_size"]})
     assert mine == theirs
+    # An independent reader (DataDog's pprof-format) decodes the same numbers.
+    read = pprof_reader(out)
+    assert read["sample_types"] == [["space", "bytes"]] and read["samples"] == len(message.sample)
+    assert Counter({tuple(f[:3]): f[3][0] for f in read["per_function"] if f[3][0]}) == theirs
     # Stacks run innermost first: makeOrder's bytes were allocated under allocateLots.
     make = [s for s in message.sample if strings[where[s.location_id[0]].name] == "makeOrder"]
     assert make and all(strings[where[s.location_id[1]].name] == "allocateLots" for s in make)

@@ -284,7 +284,7 @@ async def test_timeline_chart_selects_a_range_for_the_summary(allocating_app, tm
             assert "allocated" in str(explore.query_one("#title").render())
 
 
-def test_tracked_allocations_equal_devtools_and_their_pprof(allocating_app, tmp_path, toolkit_dir):
+def test_tracked_allocations_equal_devtools_and_their_pprof(allocating_app, tmp_path, toolkit_dir, pprof_reader):
     """`allocations` of a tracked snapshot is DevTools' Allocation view (allocationTracesTops, its own
     code): per function, what it allocated while tracking ran and what is still alive. The pprof of the
     same snapshot parses with profile.proto's messages and adds up to the same numbers per function."""
@@ -330,6 +330,16 @@ def test_tracked_allocations_equal_devtools_and_their_pprof(allocating_app, tmp_
         for i, k in enumerate(("count", "size", "live_count", "live_size")):
             expected[(row["function"] or "(anonymous)", row["script"], row["line"], i)] += row[k]
     assert +per_function == +expected
+    # An independent reader (DataDog's pprof-format) decodes the same numbers.
+    read = pprof_reader(pb)
+    assert read["sample_types"] == [["alloc_objects", "count"], ["alloc_space", "bytes"],
+                                    ["inuse_objects", "count"], ["inuse_space", "bytes"]]
+    assert read["default_sample_type"] == "inuse_space" and read["samples"] == len(message.sample)
+    decoded = Counter()
+    for name, filename, line, values in read["per_function"]:
+        for i, value in enumerate(values):
+            decoded[(name, filename, line, i)] += value
+    assert +decoded == +expected
     # Stacks run innermost first: Tracked objects were made by makeTracked, called from the timer.
     made = [s for s in message.sample if strings[where[s.location_id[0]].name] == "makeTracked"]
     assert made and all(len(s.location_id) >= 2 for s in made)
