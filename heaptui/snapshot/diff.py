@@ -120,20 +120,25 @@ class SnapshotDiff:
 
     def added(self, key):
         """Ordinals (in the current snapshot) of the class's new objects, by id."""
-        return self._only(self._c, self._b, key, self.current.heap)
+        return self.added_ordinals(key).tolist()
 
     def deleted(self, key):
         """Ordinals (in the base snapshot) of the class's deleted objects, by id."""
-        return self._only(self._b, self._c, key, self.base.heap)
+        return self.deleted_ordinals(key).tolist()
 
-    def _only(self, mine, other, key, heap):
+    def added_ordinals(self, key):
+        """added(key) as an array (a list of millions of ints costs every garbage collection)."""
+        return self._only(self._c, self._b, key, self.current)
+
+    def deleted_ordinals(self, key):
+        return self._only(self._b, self._c, key, self.base)
+
+    def _only(self, mine, other, key, snap):
         k = self._keys.index(key)
         lo, hi = np.searchsorted(mine[0], [k, k + 1])
         olo, ohi = np.searchsorted(other[0], [k, k + 1])
         ids = mine[1][lo:hi]
         only = ids[~np.isin(ids, other[1][olo:ohi])]
         if not only.size:
-            return []
-        order = np.argsort(heap.node_id)
-        pos = np.searchsorted(heap.node_id, only.astype(heap.node_id.dtype), sorter=order)
-        return [int(v) for v in order[pos]]
+            return np.zeros(0, dtype=np.uint32)
+        return snap.ordinals_of_ids(only)  # the snapshot's id index, built once

@@ -22,6 +22,12 @@ SORT_KEYS = ("retained", "shallow", "count", "distance", "name")
 # 0xEF; never continuation bytes) above those of 4-byte sequences (0xF0..0xF4) gives JS order.
 _NO_EDGES = np.zeros(0, dtype=np.uint32)
 _EXACT_RETAINER_ORDER = 200_000  # retainers re-sorted by DevTools' names when some are plain objects
+BIG = 20_000  # edges or dominated children: lists at least this long are ordered by a pass over all
+#               of them (milliseconds to seconds); their answers are kept for the next ask
+BIG_RETAINERS = 2_000  # the same for retainers: ordering them may need DevTools' names of each one
+#                        (a plain object's preview, a concatenated string's text), ~30 us apiece
+_KEPT = 16  # answers kept for such lists (the last ones asked)
+_KEPT_PAGE = 10_000  # retainer pages up to this long are kept
 _JS_ORDER = bytes(range(256)).replace(b"\xee", b"\xf5").replace(b"\xef", b"\xf6")
 _IDENTIFIER = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 
@@ -340,6 +346,9 @@ class SnapshotQuery:
         self._retainers_view = None
         self._max_retained = None
         self._sorted_members = {}
+        self._id_order = None
+        self._dominated = None
+        self._kept = {}  # (what, node, ...) -> answer, for BIG lists, the last _KEPT of them
 
     # -- nodes ----------------------------------------------------------------------------
     @property
@@ -374,7 +383,7 @@ class SnapshotQuery:
         types = h.node_type[lo:hi]
         names = h.node_name[lo:hi]
         special = {h.node_types["concatenated string"]}
-        obj_type, object_name = h.node_types["object"], h.strings.find("Object")
+        obj_type, object_name = h.node_types["object"], h.string_id("Object")
         raw_cache = {}
         out_names = []
         for k, (t, n) in enumerate(zip(types.tolist(), names.tolist())):
@@ -412,7 +421,7 @@ class SnapshotQuery:
         h = self.heap
         cons = h.node_types["concatenated string"]
         internal = h.edge_types["internal"]
-        first_id, second_id = h.strings.find("first"), h.strings.find("second")
+        first_id, second_id = h.string_id("first"), h.string_id("second")
         stack, parts, length = [v], [], 0
         while stack and length < 1024:
             n = stack.pop()
@@ -476,6 +485,24 @@ class SnapshotQuery:
         v = _find_id(self.heap.node_id, np.uint32(node_id))  # a scan: ~10 ms at 12M nodes, no index
         return int(v) if v >= 0 else None
 
+    def id_order(self):
+        """(ordinals sorted by object id, those ids): 8 bytes a node, built once; a comparison looks
+        up thousands of objects by id at a time."""
+        with self._lock:
+            if self._id_order is None:
+                order = np.argsort(self.heap.node_id).astype(np.uint32)
+                self._id_order = (order, self.heap.node_id[order])
+        return self._id_order
+
+    def id_index_ready(self):
+        """Whether id_order() is built (lookups by id are then quick)."""
+        return self._id_order is not None
+
+    def ordinals_of_ids(self, ids):
+        """Ordinals of the nodes with these ids (all in the snapshot), in the order given."""
+        order, sorted_ids = self.id_order()
+        return order[np.searchsorted(sorted_ids, np.asarray(ids).astype(sorted_ids.dtype))]
+
     def dominator_chain(self, v):
         """v, its immediate dominator, ..., the root."""
         return _idom_chain(self.heap.idom, self.root, int(v)).tolist()
@@ -529,6 +556,19 @@ class SnapshotQuery:
         h = self.heap
         return [self.edge(e, v) for e in range(int(h.first_edge[v]), int(h.first_edge[v + 1]))]
 
+    def edges_by_retained(self, v, offset=0, limit=100):
+        """A page of v's outgoing edges as DevTools' Containment orders them by default: the biggest
+        retained target first, then edge order. (EdgeInfo page, how many edges in all.)"""
+        h = self.heap
+        lo, hi = int(h.first_edge[v]), int(h.first_edge[v + 1])
+        order = self._recall(("edges", int(v)), h.retained) if hi - lo >= BIG else None
+        if order is None:
+            targets = h.edge_to[lo:hi]
+            order = np.lexsort((np.arange(hi - lo), -h.retained[targets]))  # stable: edge order breaks ties
+            if hi - lo >= BIG:
+                self._keep(("edges", int(v)), order, h.retained)
+        return [self.edge(lo + int(i), v) for i in order[offset:offset + limit]], hi - lo
+
     def retainers(self, v, include_weak=False, offset=0, limit=None):
         """Edges into v as DevTools' Retainers view lists them: no weak edges, none from the root,
         sorted by the retainer's distance (unreachable last), then its name, then edge order.
@@ -541,12 +581,29 @@ class SnapshotQuery:
         return [self.edge(int(e), int(src)) for e, src in zip(edges[offset:], sources[offset:])]
 
     def retainer_count(self, v, include_weak=False):
+        if self.retainer_slots(v) >= BIG_RETAINERS:
+            kept = self._recall(("retainer-count", int(v), bool(include_weak)))
+            if kept is not None:
+                return kept
         return self._retainer_page(v, include_weak, 0)[2]
 
     def _retainer_page(self, v, include_weak, k, dist=None, ignored_edges=_NO_EDGES):
         h = self.heap
-        ret_first, ret_edge = h.retainer_index()
         dist = h.distance if dist is None else dist
+        if self.retainer_slots(v) < BIG_RETAINERS:
+            return self._retainer_page_now(v, include_weak, k, dist, ignored_edges)
+        key = ("retainers", int(v), bool(include_weak), int(k))
+        kept = self._recall(key, dist, ignored_edges)
+        if kept is None:
+            kept = self._retainer_page_now(v, include_weak, k, dist, ignored_edges)
+            if k <= _KEPT_PAGE:  # pages a screen shows, not whole lists of millions
+                self._keep(key, kept, dist, ignored_edges)
+            self._keep(("retainer-count", int(v), bool(include_weak)), kept[2])
+        return kept
+
+    def _retainer_page_now(self, v, include_weak, k, dist, ignored_edges):
+        h = self.heap
+        ret_first, ret_edge = h.retainer_index()
 
         def page(k):
             return _retainer_page(
@@ -563,7 +620,7 @@ class SnapshotQuery:
         # only ties between such names can be out of DevTools' order).
         t = h.node_type[sources]
         special = (t == h.node_types["concatenated string"]) | (
-            (t == h.node_types["object"]) & (h.node_name[sources] == h.strings.find("Object")))
+            (t == h.node_types["object"]) & (h.node_name[sources] == h.string_id("Object")))
         if special.any() and total <= _EXACT_RETAINER_ORDER:
             if k < total:
                 keys, edges, sources, total = page(total)
@@ -665,14 +722,26 @@ class SnapshotQuery:
             self._traces = AllocationTraces(self.heap)
         return self._traces
 
+    def _dominator_tree(self):
+        with self._lock:
+            if self._dominated is None:
+                self._dominated = self.heap.dominated_children()
+        return self._dominated
+
     def dominated(self, v, limit=None):
         """Children of v in the dominator tree (what v alone keeps alive), biggest retained first,
         then by id; and how many there are in all."""
         h = self.heap
-        if getattr(self, "_dominated", None) is None:
-            self._dominated = h.dominated_children()
-        first, children = self._dominated
+        first, children = self._dominator_tree()
         kids = children[int(first[v]):int(first[v + 1])]
+        if limit and limit * 4 < kids.shape[0]:  # the first ones without sorting them all
+            key = ("dominated", int(v), int(limit))
+            chosen = self._recall(key, h.retained)
+            if chosen is None:
+                chosen = _sorted_top_k(np.ascontiguousarray(kids), h.retained, h.node_id, int(limit))
+                if kids.shape[0] >= BIG:
+                    self._keep(key, chosen, h.retained)
+            return [int(c) for c in chosen], int(kids.shape[0])
         order = np.lexsort((h.node_id[kids], -h.retained[kids].astype(np.int64)))
         chosen = kids[order[:limit] if limit else order]
         return [int(c) for c in chosen], int(kids.shape[0])
@@ -876,6 +945,26 @@ class SnapshotQuery:
             self._sorted_members[(class_index, sort, id(mask) if mask is not None else None)] = order
         return [int(v) for v in order[offset:offset + limit]], total
 
+    def instance_position(self, class_index, v, sort="retained", mask=None):
+        """Where instance v falls in instances(class_index, sort, mask=mask): its index (counted,
+        not sorted for), or None when v is not one of them."""
+        members = self._class_members(class_index)
+        if mask is not None:
+            members = members[mask[members]]
+        if not (members == v).any():
+            return None
+        h = self.heap
+        ids, vid = h.node_id[members], h.node_id[v]
+        if sort == "id":
+            return int((ids < vid).sum())
+        size = h.self_size if sort == "shallow" else h.retained
+        s, sv = size[members], size[v]
+        before = (s > sv) | ((s == sv) & (ids < vid))  # size descending, then id
+        if sort == "distance":
+            d, dv = h.distance[members], h.distance[v]
+            before = (d < dv) | ((d == dv) & before)
+        return int(before.sum())
+
     def _instance_order(self, members, sort):
         h = self.heap
         ids = h.node_id[members]
@@ -904,10 +993,37 @@ class SnapshotQuery:
     def prepare(self):
         """Builds what later questions need (retainer index, class member lists, script names): call
         it in a background thread after opening, so the first retainers or instances answer at once."""
-        self.heap.retainer_index()
+        h = self.heap
+        h.retainer_index()
         self.name_rank()
-        self._class_members(0) if len(self.heap.class_names) else None
-        self.heap.script_names()
+        self._class_members(0) if len(h.class_names) else None
+        h.script_names()
+        self._dominator_tree()
+        for text in ("Object", "first", "second"):  # names the display names of objects compare with
+            h.string_id(text)
+        if self._max_retained is None:
+            self._max_retained = int(h.retained.max()) if h.node_count else 0
+        self.allocation_traces()
+        self.retainers_view()
+
+    def keep_in_memory(self):
+        """Asks the system to read the index's memory-mapped files into memory now (and keep them
+        there): an interactive front end's first look at an object would otherwise wait for the
+        disk, page by page (20-30 ms for one object's retainers on a busy machine). Returns at once;
+        the system reads in the background."""
+        import mmap
+        seen = set()
+        arrays = [a for a in vars(self.heap).values() if isinstance(a, np.ndarray)]
+        arrays.append(getattr(self.heap.strings, "blob", None))
+        for a in arrays:
+            while a is not None and not isinstance(a, mmap.mmap):
+                a = a.base if isinstance(a, np.ndarray) else None
+            if a is not None and id(a) not in seen and hasattr(a, "madvise"):
+                seen.add(id(a))
+                try:
+                    a.madvise(mmap.MADV_WILLNEED)
+                except (OSError, ValueError, AttributeError):
+                    pass
 
     def _class_members(self, class_index):
         with self._lock:
@@ -919,6 +1035,50 @@ class SnapshotQuery:
 
     def statistics(self):
         return self.heap.statistics
+
+    def _recall(self, key, *same):
+        """A kept answer for key, if it was computed with these very arrays (`same`)."""
+        with self._lock:
+            hit = self._kept.get(key)
+        if hit is not None and all(a is b for a, b in zip(hit[0], same)):
+            return hit[1]
+        return None
+
+    def _keep(self, key, answer, *same):
+        with self._lock:
+            if len(self._kept) >= _KEPT:
+                self._kept.pop(next(iter(self._kept)))
+            self._kept[key] = (same, answer)
+        return answer
+
+    def retainer_slots(self, v):
+        """How many edges point at v (weak ones and the root's included): an upper bound of
+        retainer_count(v), at no cost."""
+        ret_first, _ = self.heap.retainer_index()
+        return int(ret_first[v + 1]) - int(ret_first[v])
+
+    def edge_count(self, v):
+        h = self.heap
+        return int(h.first_edge[v + 1]) - int(h.first_edge[v])
+
+    def dominated_count(self, v):
+        """How many objects v dominates directly (its children in the dominator tree)."""
+        first, _children = self._dominator_tree()
+        return int(first[v + 1]) - int(first[v])
+
+    def answers_at_once(self, v, what="retainers", first=100):
+        """Whether the `first` of v's retainers ("retainers"), outgoing edges ("edges") or dominated
+        objects ("dominated") come without a pass over a long list (it is short, or they are kept)."""
+        size = {"retainers": self.retainer_slots, "edges": self.edge_count,
+                "dominated": self.dominated_count}[what](v)
+        if size < (BIG_RETAINERS if what == "retainers" else BIG):
+            return True
+        with self._lock:
+            if what == "retainers":
+                return any(k[:2] == ("retainers", v) and k[3] == first for k in self._kept)
+            if what == "dominated":
+                return ("dominated", v, first) in self._kept or size <= first * 4
+            return ("edges", v) in self._kept
 
     def classify_with(self, definitions):
         """(class id per node, names, keys, visible) when plain objects are named by another snapshot's

@@ -1,11 +1,17 @@
 """The heaptui terminal app."""
 from __future__ import annotations
 
+import gc
 import re
+import threading
 
+from textual import work
 from textual.app import App
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Provider
+from textual.worker import get_current_worker
+
+from ..snapshot import SnapshotDiff
 
 from .screens import CANCELLED, CaptureScreen, CompareScreen, ExploreScreen, HelpScreen, LoadingScreen
 
@@ -68,6 +74,7 @@ class HeapApp(App):
         self.captured = []  # (pid, path) of the snapshots taken in the capture pane
         self.sessions = {}  # pid -> its inspector session, kept while the app runs (see session_for)
         self.failure = None  # why the files given could not be opened, when the app ends for it
+        self._comparison = None  # (base, current, SnapshotDiff): the last comparison computed
         if ansi:
             self.theme = "ansi-dark"  # Textual's theme that keeps the terminal's own 16 colours
 
@@ -163,7 +170,39 @@ class HeapApp(App):
         except DifferentSessions as e:
             self.notify(str(e), severity="error", timeout=15)
             return
-        self.push_screen(CompareScreen(self.loaded, current))
+        kept = self._comparison
+        if (kept is None or kept[0] is not self.loaded[base][1] or kept[1] is not self.loaded[current][1]) \
+                and self.loaded[current][1].node_count > 1_000_000:
+            # Seconds of work, some of it holding Python's lock: say so before it starts.
+            self.notify("Comparing the snapshots\u2026", timeout=4)
+            self.call_after_refresh(self._open_comparison, base, current)
+        else:
+            self._open_comparison(base, current)
+
+    @work(thread=True, exclusive=True, group="comparison", exit_on_error=False)
+    def _open_comparison(self, base, current):
+        """The comparison is computed off the UI thread (seconds at 10M objects); its screen opens
+        when it is ready."""
+        diff = self.comparison(base, current)
+        if not get_current_worker().is_cancelled:
+            self.call_from_thread(self.push_screen, CompareScreen(self.loaded, current, base, diff))
+            self.call_from_thread(gc.freeze)  # see LoadingScreen.load
+
+    def comparison(self, base, current):
+        """The SnapshotDiff of loaded snapshots `base` and `current` (indexes), the last one kept
+        (Esc and c again, or b back and forth between two bases, do not compute it again). Then both
+        snapshots' id indexes are built, so their new and deleted objects are found at once. May
+        raise DifferentSessions. Called from worker threads."""
+        b, c = self.loaded[base][1], self.loaded[current][1]
+        kept = self._comparison
+        if kept is not None and kept[0] is b and kept[1] is c:
+            return kept[2]
+        self._comparison = None  # two comparisons of big snapshots are not held at once
+        diff = SnapshotDiff(b, c)
+        self._comparison = (b, c, diff)
+        threading.Thread(target=lambda: (c.id_order(), b.id_order()), daemon=True,
+                         name="heaptui-id-index").start()
+        return diff
 
     def action_help(self):
         if not isinstance(self.screen, HelpScreen):

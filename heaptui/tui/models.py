@@ -6,6 +6,7 @@ import os
 
 from ..format import format_distance, human_size, node_label, signed
 from ..snapshot.kernels import BASE_UNREACHABLE_DISTANCE as UNREACHABLE_BASE
+from ..snapshot.query import BIG, BIG_RETAINERS
 from .table import Column, Row, RowModel
 
 PAGE = 100
@@ -35,13 +36,18 @@ class _ObjectRows:
                    cells=[node_label(self.snap, v), format_distance(int(h.distance[v])), "",
                           _size(int(h.self_size[v]), self.total), _size(int(h.retained[v]), self.total)])
 
+    def quick(self, row):
+        return row.kind == "class" or self.snap.answers_at_once(row.node, "edges")
+
+    def loading_text(self, row):
+        return f"\u2026 ordering {self.snap.edge_count(row.node):,} edges"
+
     def edge_rows(self, row, offset=0):
         """A page of the outgoing edges of row.node, largest retained first (DevTools' default)."""
         snap, h = self.snap, self.snap.heap
-        edges = snap.edges(row.node)
-        edges.sort(key=lambda e: (-int(h.retained[e.target]), e.edge))
+        edges, count = snap.edges_by_retained(row.node, offset, PAGE)
         out = []
-        for e in edges[offset:offset + PAGE]:
+        for e in edges:
             v = e.target
             cycle = v in row.ancestors
             out.append(Row(key=("edge", e.edge), kind="edge", node=v, depth=row.depth + 1,
@@ -51,10 +57,10 @@ class _ObjectRows:
                                   format_distance(int(h.distance[v])), "",
                                   _size(int(h.self_size[v]), self.total),
                                   _size(int(h.retained[v]), self.total)]))
-        if offset + PAGE < len(edges):
-            rest = len(edges) - offset - PAGE
+        if offset + PAGE < count:
+            rest = count - offset - PAGE
             out.append(Row(key=("more-edges", row.key, offset), kind="more", depth=row.depth + 1,
-                           cells=[f"\u2026 {rest:,} more edges (Enter)"],
+                           cells=[f"\u2026 {rest:,} more edges (Enter)"], slow=not self.quick(row),
                            payload=lambda: self.edge_rows(row, offset + PAGE)))
         return out
 
@@ -105,13 +111,7 @@ class SummaryModel(RowModel, _ObjectRows):
 
     def position_of(self, class_row, v):
         """Where instance v falls in its class under the current instance order (and filter)."""
-        members = self.snap._class_members(class_row.index)
-        if self.mask is not None:
-            members = members[self.mask[members]]
-        order = self.snap._instance_order(members, self.instance_sort())
-        ordered = members[order]
-        hits = (ordered == v).nonzero()[0]
-        return int(hits[0]) if hits.size else None
+        return self.snap.instance_position(class_row.index, v, self.instance_sort(), self.mask)
 
 
 class ContainmentModel(RowModel, _ObjectRows):
@@ -148,19 +148,25 @@ class DominatorsModel(RowModel, _ObjectRows):
     def children(self, row):
         return self.dominated_rows(row.node, row.depth + 1, row.ancestors)
 
+    def quick(self, row):
+        return self.snap.answers_at_once(row.node, "dominated", PAGE)
+
+    def loading_text(self, row):
+        return f"\u2026 ordering {self.snap.dominated_count(row.node):,} objects"
+
     def dominated_rows(self, v, depth, ancestors, offset=0):
         snap, h = self.snap, self.snap.heap
         kids, total = snap.dominated(v, offset + PAGE)
         out = []
         for c in kids[offset:]:
             out.append(Row(key=("dom", c), kind="instance", node=c, depth=depth, ancestors=ancestors + (c,),
-                           expandable=snap.dominated(c, 1)[1] > 0,
+                           expandable=snap.dominated_count(c) > 0,
                            cells=[node_label(snap, c), format_distance(int(h.distance[c])), "",
                                   _size(int(h.self_size[c]), self.total), _size(int(h.retained[c]), self.total)]))
         if offset + PAGE < total:
             rest = total - offset - PAGE
             out.append(Row(key=("more-dom", v, offset), kind="more", depth=depth,
-                           cells=[f"\u2026 {rest:,} more (Enter)"],
+                           cells=[f"\u2026 {rest:,} more (Enter)"], slow=total >= BIG,
                            payload=lambda: self.dominated_rows(v, depth, ancestors, offset + PAGE)))
         return out
 
@@ -221,6 +227,12 @@ class RetainersModel(RowModel):
     def children(self, row):
         return self._retainers(row.node, row.depth + 1, row.ancestors, 0)
 
+    def quick(self, row):
+        return self.snap.answers_at_once(row.node, "retainers", PAGE)
+
+    def loading_text(self, row):
+        return f"\u2026 ordering {self.snap.retainer_slots(row.node):,} retainers"
+
     def _retainers(self, v, depth, ancestors, offset):
         snap, h = self.snap, self.snap.heap
         out = []
@@ -239,9 +251,31 @@ class RetainersModel(RowModel):
         if offset + PAGE < total:
             rest = total - offset - PAGE
             out.append(Row(key=("more-ret", v, offset), kind="more", depth=depth,
-                           cells=[f"\u2026 {rest:,} more retainers (Enter)"],
+                           cells=[f"\u2026 {rest:,} more retainers (Enter)"], slow=total >= BIG_RETAINERS,
                            payload=lambda: self._retainers(v, depth, ancestors, offset + PAGE)))
         return out
+
+
+def expand_shortest_path(model, rows, wait=False):
+    """Like DevTools: open the first retainer repeatedly (20 levels at most) while it is not a
+    global; the first retainers are the closest to a root, so this shows one shortest path. `rows`
+    (a Retainers view's first rows) are expanded in place. Returns the index of a retainer left
+    closed because its own retainers are not at hand (model.quick), or None; `wait`: compute them
+    (in a worker thread)."""
+    index = 0
+    for _ in range(20):
+        if index >= len(rows):
+            break
+        row = rows[index]
+        d = row.payload.distance if row.node is not None else -1  # the Retainers view's distance
+        if not row.expandable or not 1 < d < UNREACHABLE_BASE:
+            break
+        if not wait and not model.quick(row):
+            return index
+        rows[index + 1:index + 1] = list(model.children(row))
+        row.expanded = True
+        index += 1
+    return None
 
 
 class ComparisonModel(RowModel):
@@ -258,9 +292,12 @@ class ComparisonModel(RowModel):
                Column("Freed Size", 13, ">", "freed_size", min_width=8, short="Freed"),
                Column("Size Delta", 13, ">", "size_delta", min_width=9, short="Size \u0394")]
 
+    SMALL = 20_000  # classes with fewer new and deleted objects than this expand at once
+
     def __init__(self, diff):
         self.diff = diff
         self.sort_key, self.descending = "alloc_size", True
+        self.members = {}  # class key -> (ordinals of its new objects, of its deleted ones)
 
     def roots(self):
         fmt = lambda n: f"{n:,}"
@@ -270,26 +307,39 @@ class ComparisonModel(RowModel):
                            signed(r.size_delta, human_size)])
                 for r in self.diff.sorted_rows(self.sort_key, self.descending)]
 
+    def quick(self, row):
+        r = row.payload
+        return row.kind != "class" or r.key in self.members or (
+            r.new_count + r.deleted_count < self.SMALL and self.diff.current.id_index_ready()
+            and self.diff.base.id_index_ready())
+
+    def loading_text(self, row):
+        r = row.payload
+        return f"\u2026 finding {r.new_count:,} new and {r.deleted_count:,} deleted objects by id"
+
     def children(self, row):
         if row.kind != "class":
             return []
-        added = self.diff.added(row.payload.key)
-        deleted = self.diff.deleted(row.payload.key)
+        r = row.payload
+        if r.key not in self.members:
+            self.members[r.key] = (self.diff.added_ordinals(r.key), self.diff.deleted_ordinals(r.key))
+        added, deleted = self.members[r.key]
         return self._page(row, added, deleted, 0)
 
     def _page(self, row, added, deleted, offset):
         cur, base = self.diff.current, self.diff.base
-        items = [(cur, v, "new") for v in added] + [(base, v, "deleted") for v in deleted]
+        items = len(added) + len(deleted)
         out = []
-        for snap, v, kind in items[offset:offset + DIFF_PAGE]:
+        for i in range(offset, min(offset + DIFF_PAGE, items)):
+            snap, v, kind = (cur, int(added[i]), "new") if i < len(added) else (base, int(deleted[i - len(added)]), "deleted")
             size = human_size(int(snap.heap.self_size[v]))
             out.append(Row(key=(kind, v), kind="instance", node=v, depth=1, style=kind,
                            payload=snap,
                            cells=[node_label(snap, v), "\u2022" if kind == "new" else "",
                                   "\u2022" if kind == "deleted" else "", "",
                                   size if kind == "new" else "", size if kind == "deleted" else "", ""]))
-        if offset + DIFF_PAGE < len(items):
-            rest = len(items) - offset - DIFF_PAGE
+        if offset + DIFF_PAGE < items:
+            rest = items - offset - DIFF_PAGE
             out.append(Row(key=("more", row.key, offset), kind="more", depth=1,
                            cells=[f"\u2026 {rest:,} more (Enter)"],
                            payload=lambda: self._page(row, added, deleted, offset + DIFF_PAGE)))

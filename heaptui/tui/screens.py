@@ -2,6 +2,7 @@
 containment, capture, help."""
 from __future__ import annotations
 
+import gc
 import os
 import re
 import threading
@@ -11,6 +12,7 @@ from rich.cells import cell_len, set_cell_size
 from textual import on, work
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.geometry import Size
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Footer, Input, Label, OptionList, ProgressBar, Static
@@ -20,10 +22,45 @@ from ..snapshot import Cancelled, SnapshotDiff, SnapshotError, open_snapshot
 from ..snapshot.filter_names import LABELS as FILTER_LABELS
 from .models import (PAGE, BottomUpModel, ComparisonModel, ContainmentModel, DominatorsModel, HistoryModel,
                      RetainersModel, SearchResultsModel, SummaryModel, SuspectsModel, TopDownModel,
-                     UNREACHABLE_BASE)
-from .table import TableHeader, TreeTable
+                     expand_shortest_path)
+from .table import FocusAtOnce, Row, TableHeader, TreeTable
 
 CANCELLED = "cancelled"  # what a load reports when Esc stopped it
+
+
+class _SizedByLayout:
+    """For a widget sized by its content (height or width auto): when the layout gives it a new
+    size, Textual also stores it as the widget's virtual size through a reactive that asks for one
+    more layout, and the screen is drawn a second time one or two frames (17-33 ms) later for
+    nothing. The layout that just ran is the one that sized it: store the size without asking."""
+
+    def _size_updated(self, size, virtual_size, container_size, layout=True):
+        return super()._size_updated(size, virtual_size, container_size, layout=False)
+
+
+class DetailBody(_SizedByLayout, Static):
+    pass
+
+
+class PaneTitle(_SizedByLayout, Label):
+    pass
+
+
+class KeyFooter(Footer):
+    """Textual's footer, rebuilt only when the keys it shows change. Textual's rebuilds itself (new
+    widgets for every key, over three or four screen updates) whenever the focus moves, even between
+    two tables whose visible keys are the same."""
+
+    def _shown_keys(self, screen):
+        return tuple((b.key, b.description, b.action, enabled, tooltip)
+                     for _node, b, enabled, tooltip in screen.active_bindings.values() if b.show)
+
+    def bindings_changed(self, screen):
+        shown = self._shown_keys(screen) if screen is self.screen else None
+        if shown is not None and self._bindings_ready and shown == getattr(self, "_shown", None):
+            return
+        self._shown = shown
+        super().bindings_changed(screen)
 
 
 # -- loading -------------------------------------------------------------------------------------------
@@ -44,7 +81,7 @@ class LoadingScreen(Screen):
             yield Label("Opening", id="loading-title")
             yield ProgressBar(total=1.0, show_eta=False, id="loading-bar")
             yield Label("", id="loading-phase")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self):
         self.phase, self.eta = "starting", ""
@@ -83,11 +120,27 @@ class LoadingScreen(Screen):
                 self.app.call_from_thread(self.on_done, None, str(e))
                 return
             done.append((path, snap))
-            threading.Thread(target=snap.prepare, daemon=True).start()
-        # Every kernel's machine code, loaded from numba's cache now rather than on a first keystroke
-        # (the first comparison would wait for half a dozen of them).
+        # What the first keystrokes would otherwise wait for: each snapshot's indexes (retainers,
+        # class members, the dominator tree...) and every kernel's machine code, loaded from numba's
+        # cache (the first comparison would wait for half a dozen of them). Then the objects made so
+        # far are left out of Python's full garbage collections, which would otherwise walk them all
+        # again and again (100-300 ms, at any keystroke).
         from ..snapshot import jit
-        threading.Thread(target=jit.compile_declared, daemon=True).start()
+        app = self.app
+
+        def prepare():
+            kernels = threading.Thread(target=jit.compile_declared, daemon=True, name="heaptui-kernels")
+            kernels.start()
+            for _path, snap in done:
+                snap.keep_in_memory()
+                snap.prepare()
+            kernels.join()
+            try:
+                app.call_from_thread(gc.freeze)
+            except RuntimeError:  # the app has ended meanwhile
+                pass
+
+        threading.Thread(target=prepare, daemon=True, name="heaptui-prepare").start()
         self.app.call_from_thread(self.on_done, done, None)
 
     def _compile_kernels(self):
@@ -123,7 +176,7 @@ class LoadingScreen(Screen):
 
 
 # -- exploring one snapshot --------------------------------------------------------------------------
-class ObjectDetail(VerticalScroll):
+class ObjectDetail(_SizedByLayout, VerticalScroll):
     """Everything about one object: identity, sizes, distance, dominators, why it is alive.
 
     Lines are laid out for the pane's width (names are cut with an ellipsis, never wrapped) and laid
@@ -134,7 +187,7 @@ class ObjectDetail(VerticalScroll):
 
     def __init__(self, **kw):
         super().__init__(**kw)
-        self.body = Static("", classes="detail-body")
+        self.body = DetailBody("", classes="detail-body")
         self.shown = None  # (lines function, its arguments), laid out again on a resize
         self.view = None  # a Retainers view with ignored retainers: "held by" avoids them
 
@@ -158,15 +211,25 @@ class ObjectDetail(VerticalScroll):
         self.scroll_home(animate=False)
 
     def on_resize(self, event):
-        self._layout()
+        # Also sent when only the height of what it shows changed (another object): laid out
+        # again only for a new width, or the same lines would be drawn twice, in two updates.
+        if (self.scrollable_content_region.width or 60) != getattr(self, "_laid_out_width", None):
+            self._layout()
 
     def _layout(self):
         if self.shown is None:
             self.body.update("")
             return
         lines, args = self.shown
-        width = self.scrollable_content_region.width or 60
-        self.body.update(Content("\n").join(lines(*args, max(20, width))))
+        width = self._laid_out_width = self.scrollable_content_region.width or 60
+        laid_out = lines(*args, max(20, width))
+        self.body.update(Content("\n").join(laid_out))
+        # The scroll size the layout will find (one line each, nothing wraps), set now: the
+        # scrollbar then changes in this screen update, not in one of its own after the layout.
+        size = Size(self.scrollable_content_region.width, len(laid_out))
+        if self.is_mounted and size != self.virtual_size:
+            self.virtual_size = size
+            self._scroll_update(size)
 
     @staticmethod
     def _class_lines(row, total, width):
@@ -352,8 +415,8 @@ class ObjectPanes:
     the detail to give the Retainers the whole width."""
 
     def compose_panes(self, retainers_model=None):
-        self.retainers_title = Label("Retainers", id="retainers-title")
-        self.retainers = TreeTable(retainers_model, id="retainers")
+        self.retainers_title = PaneTitle("Retainers", id="retainers-title")
+        self.retainers = TreeTable(retainers_model, id="retainers", on_highlight=self.retainer_moved)
         self.retainers_header = TableHeader(self.retainers, id="retainers-header")
         self.detail = ObjectDetail(id="detail")
         with Horizontal(id="lower"):
@@ -363,16 +426,43 @@ class ObjectPanes:
                 yield self.retainers
             yield self.detail
 
-    def show_retainers(self, snap, v, note=""):
+    def show_retainers(self, snap, v, note="", shortest=False):
+        """v's retainers in the Retainers pane; `shortest`: opened along a shortest path from a root
+        (DevTools does so in the Summary). Retainers that take a pass over a long list (millions of
+        them, or thousands whose names DevTools builds) are found in the background."""
         ignored = self._ignored(snap)
         if ignored:
             note += f", {len(ignored)} ignored (X restores)"
-        self.retainers_title.update(f"Retainers of {_esc(node_label(snap, v, 50))} "
-                                    f"({snap.retainer_count(v):,}){note}")
+        label = f"Retainers of {_esc(node_label(snap, v, 50))} "
         view = snap.retainers_view(ignored)
         self.detail.view = view if ignored else None
-        self.retainers.set_model(RetainersModel(snap, v, view))
+        model = RetainersModel(snap, v, view)
         self.retainers_header.refresh()  # the columns appear with the first model
+        if snap.answers_at_once(v, "retainers", PAGE):
+            self.retainers_title.update(f"{label}({snap.retainer_count(v):,}){note}")
+            rows = model.roots()
+            stopped = expand_shortest_path(model, rows) if shortest else None
+            self.retainers.set_rows(model, rows)
+            if stopped is not None:
+                self.retainers.expand(stopped)  # in the background
+            return
+        self.retainers_title.update(f"{label}(finding {snap.retainer_slots(v):,}\u2026){note}")
+        self.retainers.set_rows(model, [Row(key=("loading",), kind="info", style="dim",
+                                            cells=["\u2026 ordering the retainers"])])
+        self._find_retainers(model, f"{label}({{:,}}){note}", shortest)
+
+    @work(thread=True, exclusive=True, group="retainers", exit_on_error=False)
+    def _find_retainers(self, model, title, shortest):
+        rows = model.roots()
+        if shortest:
+            expand_shortest_path(model, rows, wait=True)
+        count = model.view.count(model.node)
+        self.app.call_from_thread(self._retainers_found, model, rows, title.format(count))
+
+    def _retainers_found(self, model, rows, title):
+        if self.retainers.model is model:  # still the object shown
+            self.retainers_title.update(title)
+            self.retainers.set_rows(model, rows)
 
     def _ignored(self, snap):
         """The retainers ignored in this snapshot's Retainers view (DevTools keeps one set per
@@ -408,16 +498,14 @@ class ObjectPanes:
 
     def _shown_again(self, snap, v):
         note = " in the base snapshot" if getattr(self, "diff", None) is not None and snap is self.diff.base else ""
-        self.show_retainers(snap, v, note)
-        if hasattr(self, "_expand_shortest"):
-            self._expand_shortest(self.retainers)
+        self.show_retainers(snap, v, note, shortest=isinstance(self, ExploreScreen))
         self.detail.show_node(snap, v)
 
     def action_switch_panes(self):
         self.toggle_class("other-pane")
 
 
-class ExploreScreen(ObjectPanes, SortableTable, Screen):
+class ExploreScreen(ObjectPanes, SortableTable, FocusAtOnce, Screen):
     TABLE = "summary"
     AUTO_FOCUS = "#summary"
     BINDINGS = [
@@ -468,11 +556,11 @@ class ExploreScreen(ObjectPanes, SortableTable, Screen):
                     classes="hidden")
         yield Input(placeholder="function name: objects it allocated (Enter applies, Esc closes)",
                     id="allocated", classes="hidden")
-        self.summary = TreeTable(self.model, id="summary")
+        self.summary = TreeTable(self.model, id="summary", on_highlight=self.summary_moved)
         yield TableHeader(self.summary, id="summary-header")
         yield self.summary
         yield from self.compose_panes(RetainersModel(self.snap, None))
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self):
         self.summary.focus()
@@ -480,7 +568,6 @@ class ExploreScreen(ObjectPanes, SortableTable, Screen):
     # -- reacting to the cursor --------------------------------------------------------------------
     # Handlers use the screen's own widget references: a message can arrive while the screen is
     # being mounted or replaced, when a query would find nothing.
-    @on(TreeTable.Highlighted, "#summary")
     def summary_moved(self, event):
         row = event.row
         if row is not event.table.current:
@@ -490,7 +577,6 @@ class ExploreScreen(ObjectPanes, SortableTable, Screen):
         elif row.kind == "class":
             self.detail.show_class(row.payload, self.snap.statistics().total)
 
-    @on(TreeTable.Highlighted, "#retainers")
     def retainer_moved(self, event):
         """Following a retainer: its detail, and a step in the history (the pane stays put)."""
         if event.row.node is not None and not event.reloaded and event.row is event.table.current:
@@ -505,8 +591,7 @@ class ExploreScreen(ObjectPanes, SortableTable, Screen):
         if v == self.focus_node:
             return
         self.focus_node = v
-        self.show_retainers(self.snap, v)
-        self._expand_shortest(self.retainers)
+        self.show_retainers(self.snap, v, shortest=True)
 
     def _visit(self, v):
         if self.history_at >= 0 and self.history[self.history_at] == v:
@@ -514,20 +599,6 @@ class ExploreScreen(ObjectPanes, SortableTable, Screen):
         del self.history[self.history_at + 1:]
         self.history.append(v)
         self.history_at = len(self.history) - 1
-
-    def _expand_shortest(self, rt):
-        """Like DevTools: open the first retainer repeatedly (20 levels at most) while it is not a
-        global; the first retainers are the closest to a root, so this shows one shortest path."""
-        index = 0
-        for _ in range(20):
-            if index >= len(rt.table_rows):
-                break
-            row = rt.table_rows[index]
-            d = row.payload.distance if row.node is not None else -1  # the Retainers view's distance
-            if not row.expandable or not 1 < d < UNREACHABLE_BASE:
-                break
-            rt.expand(index)
-            index += 1
 
     # -- actions -----------------------------------------------------------------------------------
     def action_filter(self):
@@ -794,7 +865,7 @@ class ExploreScreen(ObjectPanes, SortableTable, Screen):
 
 
 # -- comparison ---------------------------------------------------------------------------------------
-class CompareScreen(ObjectPanes, SortableTable, Screen):
+class CompareScreen(ObjectPanes, SortableTable, FocusAtOnce, Screen):
     TABLE = "diff"
     AUTO_FOCUS = "#diff"
     BINDINGS = [
@@ -808,22 +879,27 @@ class CompareScreen(ObjectPanes, SortableTable, Screen):
         Binding("escape", "app.pop_screen", "Back"),
     ]
 
-    def __init__(self, loaded, current_index):
+    def __init__(self, loaded, current_index, base_index=None, diff=None):
+        """`diff`: the comparison of the two, computed already (the app computes it in the
+        background before showing this screen); without it the screen computes it as it opens."""
         super().__init__()
         self.loaded = loaded
         self.current_index = current_index
-        self.base_index = current_index - 1 if current_index > 0 else 1
+        self.base_index = (current_index - 1 if current_index > 0 else 1) if base_index is None else base_index
+        self.given = diff
 
     def compose(self):
         yield Static("", id="title")
-        table = TreeTable(None, id="diff")
+        table = TreeTable(None, id="diff", on_highlight=self.moved)
         yield TableHeader(table, id="diff-header")
         yield table
         yield from self.compose_panes()
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self):
-        if not self.recompute():
+        if self.given is not None:
+            self._show_diff(self.given)
+        elif not self.recompute():
             self.app.pop_screen()
             return
         self.query_one("#diff", TreeTable).focus()
@@ -832,22 +908,27 @@ class CompareScreen(ObjectPanes, SortableTable, Screen):
         """The comparison with the current base; False (and a notice) when the two snapshots do not
         share object ids."""
         from ..snapshot.idspace import DifferentSessions
-        base_path, base = self.loaded[self.base_index]
-        cur_path, cur = self.loaded[self.current_index]
         try:
-            self.diff = SnapshotDiff(base, cur)
+            diff = SnapshotDiff(self.loaded[self.base_index][1], self.loaded[self.current_index][1])
         except DifferentSessions as e:
             self.notify(str(e), severity="error", timeout=15)
             return False
-        self.model = ComparisonModel(self.diff)
+        self._show_diff(diff)
+        return True
+
+    def _show_diff(self, diff):
+        self.diff = diff
+        self.model = ComparisonModel(diff)
+        self._title()
+        self.query_one("#diff", TreeTable).set_model(self.model)
+        self.query_one("#diff-header", TableHeader).refresh()
+
+    def _title(self):
+        base_path, cur_path = self.loaded[self.base_index][0], self.loaded[self.current_index][0]
         self.query_one("#title", Static).update(
             f"[b]Comparison[/b]  base {_esc(os.path.basename(base_path))} \u2192 current "
             f"{_esc(os.path.basename(cur_path))}   ({len(self.diff.rows)} classes changed; b: other base)")
-        self.query_one("#diff", TreeTable).set_model(self.model)
-        self.query_one("#diff-header", TableHeader).refresh()
-        return True
 
-    @on(TreeTable.Highlighted, "#diff")
     def moved(self, event):
         row = event.row
         if row.node is None or row is not event.table.current:
@@ -856,7 +937,6 @@ class CompareScreen(ObjectPanes, SortableTable, Screen):
         self.detail.show_node(snap, row.node)
         self.show_retainers(snap, row.node, " in the base snapshot" if snap is self.diff.base else "")
 
-    @on(TreeTable.Highlighted, "#retainers")
     def retainer_moved(self, event):
         if event.row.node is not None and not event.reloaded and event.row is event.table.current:
             self.detail.show_node(event.table.model.snap, event.row.node)
@@ -880,10 +960,28 @@ class CompareScreen(ObjectPanes, SortableTable, Screen):
     def action_base(self):
         others = [i for i in range(len(self.loaded)) if i != self.current_index]
         if len(others) > 1:
-            previous = self.base_index
-            self.base_index = others[(others.index(self.base_index) + 1) % len(others)]
-            if not self.recompute():
-                self.base_index = previous
+            base = others[(others.index(self.base_index) + 1) % len(others)]
+            self.query_one("#title", Static).update(
+                f"[b]Comparison[/b]  comparing with {_esc(os.path.basename(self.loaded[base][0]))}\u2026")
+            self._compare_with(base)
+
+    @work(thread=True, exclusive=True, group="comparison", exit_on_error=False)
+    def _compare_with(self, base):
+        from ..snapshot.idspace import DifferentSessions
+        try:
+            diff = self.app.comparison(base, self.current_index)
+        except DifferentSessions as e:
+            self.app.call_from_thread(self._not_compared, str(e))
+            return
+        self.app.call_from_thread(self._compared_with, base, diff)
+
+    def _compared_with(self, base, diff):
+        self.base_index = base
+        self._show_diff(diff)
+
+    def _not_compared(self, message):
+        self.notify(message, severity="error", timeout=15)
+        self._title()
 
 
 
@@ -909,7 +1007,7 @@ class StatisticsScreen(Screen):
         lines += ["", f"{'Total':<22}{human_size(s.total):>10}  ({s.total:,} bytes)",
                   f"V8 heap {human_size(s.v8heap)}, native {human_size(s.native)}"]
         yield Static("\n".join(lines), id="statistics")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
 
 class TimelineScreen(Screen):
@@ -933,7 +1031,7 @@ class TimelineScreen(Screen):
 
     def compose(self):
         yield Static("", id="timeline-chart")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self):
         self._layout()
@@ -1032,7 +1130,7 @@ class ContextsScreen(ModalScreen):
                         "Enter shows one in the Summary", id="contexts-title")
             yield OptionList(*[f"{r.key:<8} {human_size(r.size):>9} {r.size / total * 100:5.1f} %  "
                                f"{r.objects:>9,} objects  {_esc(r.label)}" for r in self.rows], id="contexts")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self):
         self.query_one(OptionList).focus()
@@ -1045,7 +1143,7 @@ class ContextsScreen(ModalScreen):
         self.dismiss(None)
 
 
-class ContainmentScreen(Screen):
+class ContainmentScreen(FocusAtOnce, Screen):
     AUTO_FOCUS = "#containment"
     BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
 
@@ -1056,23 +1154,22 @@ class ContainmentScreen(Screen):
     def compose(self):
         yield Static(f"[b]Containment[/b] of {_esc(os.path.basename(self.path))}: the root's edges",
                      id="title")
-        table = TreeTable(ContainmentModel(self.snap), id="containment")
+        table = TreeTable(ContainmentModel(self.snap), id="containment", on_highlight=self.moved)
         yield TableHeader(table)
         yield table
         self.detail = ObjectDetail(id="detail")
         yield self.detail
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self):
         self.query_one(TreeTable).focus()
 
-    @on(TreeTable.Highlighted, "#containment")
     def moved(self, event):
         if event.row.node is not None and event.row is event.table.current:
             self.detail.show_node(self.snap, event.row.node)
 
 
-class _ObjectTreeScreen(Screen):
+class _ObjectTreeScreen(FocusAtOnce, Screen):
     """A tree-table of objects over the detail pane; `v` reveals the object under the cursor in the
     Summary it was opened from."""
 
@@ -1092,14 +1189,13 @@ class _ObjectTreeScreen(Screen):
 
     def compose(self):
         yield Static(self.heading(), id="title")
-        table = TreeTable(self.tree_model(), id=self.TABLE)
+        table = TreeTable(self.tree_model(), id=self.TABLE, on_highlight=self.moved)
         yield TableHeader(table)
         yield table
         self.detail = ObjectDetail(id="detail")
         yield self.detail
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
-    @on(TreeTable.Highlighted)
     def moved(self, event):
         if event.row.node is not None and event.row is event.table.current:
             self.detail.show_node(self.snap, event.row.node)
@@ -1182,7 +1278,7 @@ class CaptureScreen(Screen):
         yield self.bar
         yield Label("Snapshots taken in this session (o opens):")
         yield self.taken
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self):
         table = self.query_one("#processes", DataTable)
@@ -1473,7 +1569,7 @@ class HuntScreen(Screen):
         self.suspects_header = TableHeader(self.suspects)
         yield self.suspects_header
         yield self.suspects
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def _status(self, text):
         self.status.update(text)
@@ -1613,7 +1709,7 @@ class SuspectsScreen(Screen):
         table = TreeTable(SuspectsModel(self.suspects), id="suspects")
         yield TableHeader(table)
         yield table
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def action_open_suspect(self):
         row = self.query_one("#suspects", TreeTable).current
@@ -1641,7 +1737,7 @@ class ProfileScreen(SortableTable, Screen):
         table = TreeTable(self.model, id="profile")
         yield TableHeader(table, id="profile-header")
         yield table
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self):
         self._title()

@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from rich.segment import Segment
 from rich.style import Style
+from textual import events, work
 from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -69,6 +70,13 @@ class Row:
     payload: object = None
     style: str = ""  # "dim" (cycles, unreachable), "new", "deleted"
     ancestors: tuple = field(default_factory=tuple)  # node ordinals above it (cycle detection)
+    slow: bool = False  # a "more" row whose next page takes a pass over a long list
+
+
+def loading_row(row, text):
+    """What stands in for rows being computed in the background."""
+    return Row(key=("loading", row.key), kind="info", depth=max(0, row.depth + (row.kind != "more")),
+               style="dim", cells=[text])
 
 
 class RowModel:
@@ -83,6 +91,14 @@ class RowModel:
 
     def children(self, row):
         return []
+
+    def quick(self, row):
+        """Whether children(row) answers at once; if not, the table asks for them in the
+        background and shows loading_text(row) meanwhile."""
+        return True
+
+    def loading_text(self, row):
+        return "\u2026"
 
     def set_sort(self, key, descending=None):
         if key == self.sort_key and descending is None:
@@ -146,6 +162,23 @@ def _fit(text, width, align):
     return text.rjust(width) if align == ">" else text.ljust(width)
 
 
+class FocusAtOnce:
+    """For a screen with tree-tables: a table that gets or loses the focus shows it in the same
+    screen update as the rest of the screen (Textual shows it an update later, 17-33 ms, when the
+    focus events reach the table)."""
+
+    def set_focus(self, widget, scroll_visible=True, from_app_focus=False):
+        before = self.focused
+        super().set_focus(widget, scroll_visible, from_app_focus)
+        if self.focused is not before:
+            whole = self._repaint_required  # the focus change restyled the screen: all of it is drawn
+            for table, focused in ((before, False), (self.focused, True)):
+                if isinstance(table, TreeTable) and table.is_attached:
+                    table.has_focus = focused  # restyles the table and marks its lines to be drawn again
+                    if whole:
+                        table._repaint_required = False  # drawn with the screen, not in an update of its own
+
+
 class TreeTable(ScrollView, can_focus=True):
     BINDINGS = [
         Binding("up", "cursor(-1)", "Up", show=False),
@@ -188,9 +221,14 @@ class TreeTable(ScrollView, can_focus=True):
         def control(self):
             return self.table
 
-    def __init__(self, model=None, **kw):
+    def __init__(self, model=None, on_highlight=None, **kw):
+        """`on_highlight(Highlighted)`: called at once when the cursor lands on a row, in place of
+        posting the message. The owner's panes then change in the same screen update as the cursor:
+        a message would reach the owner after that update had started, and its changes would wait
+        for the next one (one or two frames, 17-33 ms, later)."""
         super().__init__(**kw)
         self.model = model
+        self.on_highlight = on_highlight
         self.table_rows: list = []
         if model is not None:
             self.table_rows = list(model.roots())
@@ -219,15 +257,54 @@ class TreeTable(ScrollView, can_focus=True):
             return self.table_rows[self.cursor]
         return None
 
+    def set_rows(self, model, rows):
+        """A new model whose first rows were computed already (in the background)."""
+        self.model = model
+        self.table_rows = list(rows)
+        self._resize()
+        self.set_reactive(TreeTable.cursor, 0)
+        self.scroll_to_region_visible(0)
+        self._announce(reloaded=True)
+        self.refresh()
+
     def expand(self, index):
         row = self.table_rows[index]
         if not row.expandable or row.expanded:
             return
-        children = list(self.model.children(row))
-        row.expanded = True
-        self.table_rows[index + 1:index + 1] = children
+        if not self.model.quick(row):
+            placeholder = loading_row(row, self.model.loading_text(row))
+            row.expanded = True
+            self.table_rows.insert(index + 1, placeholder)
+            self._fetch(self.model, placeholder, lambda model=self.model: model.children(row))
+        else:
+            children = list(self.model.children(row))
+            row.expanded = True
+            self.table_rows[index + 1:index + 1] = children
         self._resize()
         self.refresh()
+
+    @work(thread=True, group="tree-table-rows", exit_on_error=False)
+    def _fetch(self, model, placeholder, rows, announce=True):
+        """Rows that take a pass over a long list (millions of retainers), computed off the UI
+        thread; they replace `placeholder` unless it is gone by then (collapsed, a new model)."""
+        found = list(rows())
+        self.app.call_from_thread(self._fetched, model, placeholder, found, announce)
+
+    def _fetched(self, model, placeholder, rows, announce=True):
+        if model is not self.model:
+            return
+        i = next((i for i, r in enumerate(self.table_rows) if r is placeholder), None)
+        if i is None:
+            return
+        self.table_rows[i:i + 1] = rows
+        self._resize()
+        if self.cursor > i:  # the cursor stays on its row
+            self.set_reactive(TreeTable.cursor, self.cursor + len(rows) - 1)
+            self.scroll_to_region_visible(self.cursor)
+        self.set_reactive(TreeTable.cursor, max(0, min(self.cursor, len(self.table_rows) - 1)))
+        self.refresh()
+        if announce and self.cursor == i:  # it was on the placeholder: now on the first row found
+            self._announce()
 
     def collapse(self, index):
         row = self.table_rows[index]
@@ -244,8 +321,12 @@ class TreeTable(ScrollView, can_focus=True):
     def activate_more(self, index):
         """A 'N more' row: replace it by the next page."""
         row = self.table_rows[index]
-        rows = list(row.payload())
-        self.table_rows[index:index + 1] = rows
+        if row.slow:
+            placeholder = loading_row(row, "\u2026 (finding the next page)")
+            self.table_rows[index] = placeholder
+            self._fetch(self.model, placeholder, row.payload, announce=False)
+        else:
+            self.table_rows[index:index + 1] = list(row.payload())
         self._resize()
         self.refresh()
 
@@ -286,6 +367,26 @@ class TreeTable(ScrollView, can_focus=True):
     def on_resize(self, event):
         self._resize()
 
+    # Focus: FocusAtOnce (on the screen) gives it at once; the events that follow find it given.
+    def _on_focus(self, event):
+        if self.has_focus:
+            event.prevent_default()  # Textual's own handler would draw the table again, an update later
+            if self.parent is not None:
+                self.parent.post_message(events.DescendantFocus(self))
+
+    def _on_blur(self, event):
+        if not self.has_focus:
+            event.prevent_default()
+            if self.parent is not None:
+                self.parent.post_message(events.DescendantBlur(self))
+
+    def _size_updated(self, size, virtual_size, container_size, layout=True):
+        # The rows decide the virtual size (_resize), not the layout. Textual's ScrollView compares
+        # the layout's idea of it with ours, finds them different on every layout of the screen (a
+        # pane beside us changed height), and repaints our scrollbar in a screen update of its own,
+        # one or two frames after the key that caused the layout.
+        return super()._size_updated(size, self.virtual_size, container_size, layout)
+
     # -- cursor ----------------------------------------------------------------------------------
     def watch_cursor(self, old, new):
         self.refresh_line(old)
@@ -308,8 +409,13 @@ class TreeTable(ScrollView, can_focus=True):
 
     def _announce(self, reloaded=False):
         row = self.current
-        if row is not None:
-            self.post_message(self.Highlighted(self, row, reloaded))
+        if row is None:
+            return
+        message = self.Highlighted(self, row, reloaded)
+        if self.on_highlight is not None:
+            self.on_highlight(message)
+        else:
+            self.post_message(message)
 
     def action_cursor(self, delta):
         if self.table_rows:

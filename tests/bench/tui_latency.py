@@ -27,12 +27,15 @@ pressing keys as soon as the Summary shows.
 """
 import argparse
 import asyncio
+import gc
 import os
 import statistics
 import subprocess
 import sys
 import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))  # this checkout's heaptui
 
 DEFAULT_A = "/tmp/bench/bench-1000.heapsnapshot"
 DEFAULT_B = "/tmp/bench/bench-1000b.heapsnapshot"
@@ -58,6 +61,17 @@ class Probe:
             self.updates.append(time.perf_counter())
 
         app._display = display
+        self.gc = []  # (end perf_counter, seconds, generation) of each garbage collection
+        started = {}
+
+        def collected(phase, info):
+            if phase == "start":
+                started["t"] = time.perf_counter()
+            elif "t" in started:
+                now = time.perf_counter()
+                self.gc.append((now, now - started.pop("t"), info["generation"]))
+
+        gc.callbacks.append(collected)
 
 
 def percentile(values, q):
@@ -81,28 +95,39 @@ class Tour:
     def __init__(self, app, pilot, probe, quiet):
         self.app, self.pilot, self.probe, self.quiet = app, pilot, probe, quiet
         self.results = []  # (screen, key, paint s, done s)
+        self.log = None  # a file: every key, the times of its updates (ms) and where the cursor is
 
     def busy(self):
-        """A worker runs, or a message waits in the queue of the app, the screen or a widget."""
+        """A worker runs, a message waits in the queue of the app, the screen or a widget, or the
+        screen has changes it has not drawn yet."""
         app = self.app
         if any(w.is_running for w in app.workers):
             return True
-        pumps = [app, app.screen, *app.screen.walk_children()]
+        screen = app.screen
+        if screen._dirty_widgets or screen._layout_required or screen._repaint_required:
+            return True
+        pumps = [app, screen, *screen.walk_children()]
         return any(not p._message_queue.empty() for p in pumps if getattr(p, "_message_queue", None))
 
     async def settle(self, since, drain=False):
-        """Waits until the app is idle: no update for `quiet` seconds, no worker running, no message
-        queued. While a key is measured this only sleeps and looks (Pilot's own waiting posts
-        messages through every widget, which would slow the app down); `drain` (between keys) also
-        waits for Pilot's check that every widget has processed its messages."""
+        """Waits until the app is idle: `quiet` seconds in which no update was drawn, no worker ran,
+        no message was queued and this loop was never held up (the app's handlers run on this event
+        loop: a long one holds the loop). While a key is measured this only sleeps and looks (Pilot's
+        own waiting posts messages through every widget, which would slow the app down); `drain`
+        (between keys) also waits for Pilot's check that every widget has processed its messages."""
+        quiet_since = since
         while True:
+            before = time.perf_counter()
             await asyncio.sleep(0.005)
-            if self.busy():
+            now = time.perf_counter()
+            if now - before > 0.02 or self.busy():
+                quiet_since = now
                 continue
             if drain:
                 await self.pilot._wait_for_screen()
+                now = time.perf_counter()
             last = self.probe.updates[-1] if self.probe.updates else 0
-            if time.perf_counter() - max(last, since) >= self.quiet and not self.busy():
+            if now - max(last, quiet_since) >= self.quiet and not self.busy():
                 return
 
     async def key(self, screen, key, record=True):
@@ -110,6 +135,9 @@ class Tour:
         from textual.app import _character_to_key  # noqa: F401 (same translation as Pilot)
         app = self.app
         await self.settle(0, drain=True)
+        if app._notifications:  # a toast's timeout would repaint during a later key: gone now
+            app.clear_notifications()
+            await self.settle(time.perf_counter(), drain=True)
         name = key
         if len(key) == 1 and not key.isalnum():
             name = _character_to_key(key)
@@ -123,6 +151,15 @@ class Tour:
         updates = self.probe.updates[before:]
         if record and updates:
             self.results.append((screen, key, updates[0] - start, updates[-1] - start))
+        if self.log is not None:
+            row = app.screen.focused.current if hasattr(app.screen.focused, "current") else None
+            where = f"{row.kind} {str(row.cells[0])[:50]}" if row is not None and row.cells else ""
+            times = " ".join(f"{(u - start) * 1000:.1f}" for u in updates) or "no update"
+            pauses = [(d, g) for t, d, g in self.probe.gc if t >= start and d > 0.002]
+            if pauses:
+                times += "  gc " + " ".join(f"{d * 1000:.0f}ms/g{g}" for d, g in pauses)
+            print(f"{screen:11s} {key:10s} {times:40s} | {type(app.screen).__name__} {where}", file=self.log,
+                  flush=True)
         return updates
 
     async def keys(self, screen, keys, times=1):
@@ -146,9 +183,11 @@ async def run(args):
     size = tuple(int(x) for x in args.size.split("x"))
     app = HeapApp([args.current, args.base])  # the last one loaded is the one explored
     t_open = time.perf_counter()
-    async with app.run_test(size=size) as pilot:
+    async with app.run_test(size=size, notifications=True) as pilot:  # toasts are part of the answer
         probe = Probe(app)
         tour = Tour(app, pilot, probe, args.quiet)
+        if args.log:
+            tour.log = open(args.log, "w")
         while not (isinstance(app.screen, ExploreScreen) and app.screen.is_mounted):
             await asyncio.sleep(0.05)
             if time.perf_counter() - t_open > 900:
@@ -180,11 +219,11 @@ async def run(args):
         await tour.keys(S, ["pagedown"], 3)
         await tour.keys(S, ["right", "down", "down", "left", "left"])  # edges of an instance
         await tour.keys(S, ["home", "enter"])  # collapse the class
-        await tour.keys(S, ["s", "s"])  # by count
+        await tour.keys(S, ["s", "s", "s"])  # name, distance, count
         await tour.keys(S, ["home", "enter"])  # the most numerous class
         await tour.keys(S, ["down"], n // 4)
         await tour.keys(S, ["end", "enter"])  # "more" row at the end: the next page
-        await tour.keys(S, ["s", "s", "s"])  # back to retained
+        await tour.keys(S, ["s", "s"])  # shallow, retained
         # The object with the most retainers, revealed by id (the Go @id box).
         h = snap_a.heap
         ret_first, _ = h.retainer_index()
@@ -335,11 +374,13 @@ def main():
     ap.add_argument("--downs", type=int, default=200, help="how many times `down` is held on a list")
     ap.add_argument("--quiet", type=float, default=0.25, help="s without an update that ends a key")
     ap.add_argument("--no-wait", action="store_true", help="press keys before the background preparation ends")
+    ap.add_argument("--log", help="write every key with its update times (ms) to this file")
     ap.add_argument("--tmux", action="store_true", help="also cross-check a few keys in a real terminal (tmux)")
     ap.add_argument("--tmux-only", action="store_true")
     ap.add_argument("--tmux-settle", type=float, default=20.0)
     args = ap.parse_args()
-    print(f"heaptui TUI latency: {args.base} (+ {args.current} for the Comparison), {args.size}, "
+    import heaptui
+    print(f"heaptui ({os.path.dirname(heaptui.__file__)}) TUI latency: {args.base} (+ {args.current} for the Comparison), {args.size}, "
           f"HEAPTUI_CACHE_DIR={os.environ.get('HEAPTUI_CACHE_DIR', '(default)')}", flush=True)
     if not args.tmux_only:
         results = asyncio.run(run(args))
