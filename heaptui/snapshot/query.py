@@ -1006,25 +1006,6 @@ class SnapshotQuery:
         self.allocation_traces()
         self.retainers_view()
 
-    def keep_in_memory(self):
-        """Asks the system to read the index's memory-mapped files into memory now (and keep them
-        there): an interactive front end's first look at an object would otherwise wait for the
-        disk, page by page (20-30 ms for one object's retainers on a busy machine). Returns at once;
-        the system reads in the background."""
-        import mmap
-        seen = set()
-        arrays = [a for a in vars(self.heap).values() if isinstance(a, np.ndarray)]
-        arrays.append(getattr(self.heap.strings, "blob", None))
-        for a in arrays:
-            while a is not None and not isinstance(a, mmap.mmap):
-                a = a.base if isinstance(a, np.ndarray) else None
-            if a is not None and id(a) not in seen and hasattr(a, "madvise"):
-                seen.add(id(a))
-                try:
-                    a.madvise(mmap.MADV_WILLNEED)
-                except (OSError, ValueError, AttributeError):
-                    pass
-
     def _class_members(self, class_index):
         with self._lock:
             if self._members is None:

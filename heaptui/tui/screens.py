@@ -132,7 +132,6 @@ class LoadingScreen(Screen):
             kernels = threading.Thread(target=jit.compile_declared, daemon=True, name="heaptui-kernels")
             kernels.start()
             for _path, snap in done:
-                snap.keep_in_memory()
                 snap.prepare()
             kernels.join()
             try:
@@ -449,15 +448,37 @@ class ObjectPanes:
         self.retainers_title.update(f"{label}(finding {snap.retainer_slots(v):,}\u2026){note}")
         self.retainers.set_rows(model, [Row(key=("loading",), kind="info", style="dim",
                                             cells=["\u2026 ordering the retainers"])])
-        self._find_retainers(model, f"{label}({{:,}}){note}", shortest)
+        # One search at a time, the latest asked for: holding a key down over objects with many
+        # retainers starts no pile of threads (a running one cannot be stopped).
+        if not hasattr(self, "_retainers_lock"):
+            self._retainers_lock, self._retainers_job, self._retainers_busy = threading.Lock(), None, False
+        with self._retainers_lock:
+            self._retainers_job = (model, f"{label}({{:,}}){note}", shortest)
+            start, self._retainers_busy = not self._retainers_busy, True
+        if start:
+            self._find_retainers()
 
-    @work(thread=True, exclusive=True, group="retainers", exit_on_error=False)
-    def _find_retainers(self, model, title, shortest):
-        rows = model.roots()
-        if shortest:
-            expand_shortest_path(model, rows, wait=True)
-        count = model.view.count(model.node)
-        self.app.call_from_thread(self._retainers_found, model, rows, title.format(count))
+    @work(thread=True, group="retainers", exit_on_error=False)
+    def _find_retainers(self):
+        try:
+            while True:
+                with self._retainers_lock:
+                    job, self._retainers_job = self._retainers_job, None
+                    if job is None:
+                        self._retainers_busy = False
+                        return
+                model, title, shortest = job
+                if model is not self.retainers.model:
+                    continue  # another object is shown already
+                rows = model.roots()
+                if shortest:
+                    expand_shortest_path(model, rows, wait=True)
+                count = model.view.count(model.node)
+                self.app.call_from_thread(self._retainers_found, model, rows, title.format(count))
+        except BaseException:
+            with self._retainers_lock:
+                self._retainers_busy = False
+            raise
 
     def _retainers_found(self, model, rows, title):
         if self.retainers.model is model:  # still the object shown
