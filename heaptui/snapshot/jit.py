@@ -73,12 +73,13 @@ _point_numba_here()
 KERNELS = []  # (dispatcher, signature strings)
 
 
-def kernel(*signatures):
-    """numba.njit(cache=True, nogil=True), with the kernel's signatures recorded for compile_kernels()."""
+def kernel(*signatures, **options):
+    """numba.njit(cache=True, nogil=True, **options), with the kernel's signatures recorded for
+    compile_kernels()."""
     from numba import njit
 
     def wrap(fn):
-        dispatcher = njit(cache=True, nogil=True)(fn)
+        dispatcher = njit(cache=True, nogil=True, **options)(fn)
         KERNELS.append((dispatcher, signatures))
         return dispatcher
     return wrap

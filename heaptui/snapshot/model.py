@@ -230,9 +230,7 @@ class HeapSnapshot:
         nstr = len(self.strings)
         table = np.full(nstr, -1, dtype=np.int64)
         suffix = np.full(nstr, -1, dtype=np.int32)
-        internal = self.edge_type == self.edge_types["internal"]
-        used = np.zeros(nstr, dtype=bool)
-        used[self.edge_name[internal]] = True
+        used = K.edge_names_of_type(self.edge_type, self.edge_name, self.edge_types["internal"], nstr)
         pairs = {}
         ids = np.nonzero(used)[0]
         blob = self.strings.blob
