@@ -106,12 +106,33 @@ def _noop(phase, done, total):
 
 
 class _Parser:
-    def __init__(self, path, mm, progress):
+    def __init__(self, path, mm, progress, fd=None):
         self.path = path
         self.mm = mm
+        self.fd = fd
         self.buf = np.frombuffer(mm, dtype=np.uint8)
         self.size = len(mm)
         self.progress = progress or _noop
+
+    def find(self, needle, start, end=None):
+        """mm.find, but read through the file descriptor: a search over hundreds of MB would otherwise
+        map every page it passes into this process."""
+        end = self.size if end is None else min(end, self.size)
+        if self.fd is None:
+            return self.mm.find(needle, start, end)
+        step = FIND_BYTES
+        while start < end:
+            try:
+                block = os.pread(self.fd, min(step + len(needle) - 1, end - start), start)
+            except OSError:
+                return self.mm.find(needle, start, end)
+            if not block:
+                break
+            at = block.find(needle)
+            if at >= 0:
+                return start + at
+            start += step
+        return -1
 
     # -- low-level helpers ---------------------------------------------------------------
     def fail(self, what, pos=None):
@@ -185,6 +206,7 @@ class _Parser:
             self.check(got_pos, f"the {what} array")
         if count != out.shape[0] or status != _bytes.DONE:
             self.fail(f"the {what} array is malformed")
+        self.release(pos, end, 0)
         return out, end
 
 
@@ -317,18 +339,18 @@ def _load_plain(path, label, progress):
             mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
         except (OSError, ValueError) as e:
             raise SnapshotError(f"{label}: cannot map the file: {e}") from None
-    try:
         try:
-            mm.madvise(mmap.MADV_SEQUENTIAL)
-        except (AttributeError, OSError):
-            pass
-        parser = _Parser(label, mm, progress)
-        try:
-            return _parse(parser)
+            try:
+                mm.madvise(mmap.MADV_SEQUENTIAL)
+            except (AttributeError, OSError):
+                pass
+            parser = _Parser(label, mm, progress, f.fileno())
+            try:
+                return _parse(parser)
+            finally:
+                parser.buf = None
         finally:
-            parser.buf = None
-    finally:
-        mm.close()
+            mm.close()
 
 
 def _parse(p: _Parser) -> RawSnapshot:
@@ -489,7 +511,9 @@ def _count(p, header, key, required=True):
     return value
 
 
-RECORDS_PER_CALL = 1 << 20  # records per compiled call, between progress reports
+RECORDS_PER_CALL = 1 << 19  # records per compiled call, between progress reports
+RELEASE_BYTES = 16 << 20    # parsed pages of the file given back in steps of this many bytes
+FIND_BYTES = 4 << 20        # read at a time when searching the file
 SPLIT_MIN_BYTES = 16 << 20  # a part of the edges array shorter than this is not worth a cut
 # Per byte, against parsing the edges: parsing the nodes (more, shorter numbers) and counting commas.
 NODE_BYTE_COST = 1.9
@@ -512,15 +536,14 @@ def _parse_nodes_and_edges(p, pos, shape, arrays):
     the head of the edges, the other counts the values in that head (to know where its own part
     starts) and parses the rest.
     """
-    key_at = p.mm.find(b'"edges"', pos)
+    key_at = p.find(b'"edges"', pos)
     if key_at < 0:
         return _parse_graph_array(p, "nodes", pos, shape, arrays)
     key, edges_pos = p.read_key(key_at)
     node_cols = arrays["nodes"] = _node_columns(shape)
     edge_cols = arrays["edges"] = _edge_columns(shape)
     edges_open = p.expect(edges_pos, "[", "the edges array")
-    close = p.mm.find(b"]", edges_open)
-    p.release(pos, close if close > 0 else key_at, 0)  # the searches read these pages; parsing reads them again
+    close = p.find(b"]", edges_open)
     split = _split_target(key_at - pos, edges_open, close) if close > 0 else None
     counter = _Counter(p)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="heaptui-parse") as pool:
@@ -673,7 +696,7 @@ def _parse_records(p, key, pos, shape, cols, counter, first=0, stop=None, opened
         pos = pos2
         if done:
             counter.add(key, done * width, total * width)
-            released = p.release(released, pos)
+            released = p.release(released, pos, RELEASE_BYTES)
         if status == _bytes.MORE:
             if stop is not None and r >= stop:
                 return pos
