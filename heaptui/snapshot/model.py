@@ -20,10 +20,13 @@ from .names import (EPHEMERON_EDGE, class_name_for_tag, format_property_name, js
                     js_parse_int, utf16_len)
 
 MAX_INTERFACE_NAME_LENGTH = 120
-# Up to this many nodes, the passes that do not need the dominator tree run beside it on a second
-# thread (they release the GIL). Above it they run after it: overlapping would stack their arrays on
-# the dominator pass's peak, and big snapshots are where memory is tight.
+# Up to this many nodes, and when the machine has memory to spare, the passes that do not need the
+# dominator tree run beside it on a second thread (they release the GIL). Otherwise they run after
+# it: overlapping would stack their arrays on the dominator pass's peak, and big snapshots are where
+# memory is tight.
 OVERLAP_MAX_NODES = 8_000_000
+OVERLAP_BYTES_PER_NODE = 200
+OVERLAP_BYTES_PER_EDGE = 20
 # What the dominator pass does not read, moved out of memory while it runs (big snapshots only).
 SPILLED = ("node_name", "node_id", "node_type", "edge_name", "edge_type", "locations", "detachedness",
            "node_trace", "strings.blob", "strings.offsets")
@@ -35,6 +38,22 @@ SCRIPT_NAME_TRIES = 4  # located functions of one script tried for its name
 
 def _noop(phase, done, total):
     pass
+
+
+def _short_of_memory(nodes, edges):
+    """Whether the machine's available memory is under twice what overlapping the passes would
+    take at its peak (a generous estimate per node and per edge); then the frugal order is used."""
+    try:
+        with open("/proc/meminfo", "rb") as f:
+            for line in f:
+                if line.startswith(b"MemAvailable:"):
+                    available = int(line.split()[1]) * 1024
+                    break
+            else:
+                return False
+    except (OSError, ValueError):
+        return False
+    return available < 2 * (OVERLAP_BYTES_PER_NODE * nodes + OVERLAP_BYTES_PER_EDGE * edges)
 
 
 @dataclass
@@ -108,7 +127,7 @@ class HeapSnapshot:
                 drop(s._spill_map)  # spilled columns come back only while a pass reads them
 
         run(before)
-        if s.node_count <= OVERLAP_MAX_NODES:
+        if s.node_count <= OVERLAP_MAX_NODES and not _short_of_memory(s.node_count, s.edge_count):
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="heaptui-index") as pool:
                 side = pool.submit(run, beside)
                 run([("dominators", s._dominators)])
