@@ -13,11 +13,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from typing import TYPE_CHECKING
+
 from . import kernels as K
-from .loader import RawSnapshot
 from .spill import drop
 from .names import (EPHEMERON_EDGE, class_name_for_tag, format_property_name, js_order_key,
                     js_parse_int, utf16_len)
+
+if TYPE_CHECKING:  # the loader (and ijson) is imported only when a file is parsed
+    from .loader import RawSnapshot
 
 MAX_INTERFACE_NAME_LENGTH = 120
 # Up to this many nodes, and when the machine has memory to spare, the passes that do not need the
