@@ -266,7 +266,7 @@ BAD_TO_RANGE = -17  # an edge's to_node points past the last node
 
 
 @kernel(inline="always")
-def _scan_records(buf, pos, first, stop, total, vals, at_start):
+def _scan_records(buf, pos, vals, at_start):
     """The byte loop both record parsers share: reads values into `vals` until a record is whole.
 
     Returns (status, position, record start, digits error field). status 0: a record is in vals and pos
@@ -313,6 +313,24 @@ def _scan_records(buf, pos, first, stop, total, vals, at_start):
     return END_OF_INPUT, pos, start, f
 
 
+@kernel(inline="always")
+def _next_record(buf, pos, first, r, stop, total, vals, at_start, type_at, type_limit):
+    """Reads record r into vals and checks its type. Returns (stop here?, position, status, value, field,
+    position after the record): when it says stop, the parser returns (position, ..., status, value,
+    field); otherwise position is where the record began."""
+    if r >= stop:
+        return True, pos, MORE if r < total else TOO_MANY_CHECK, 0, -1, pos
+    status, after, start, f = _scan_records(buf, pos, vals, at_start and r == first)
+    if status == DONE:
+        return True, after, DONE, 0, -1, after
+    if status != 0:
+        return True, start, status, 0, f, after
+    t = vals[type_at]
+    if t >= np.uint64(type_limit):
+        return True, start, BAD_TYPE, np.int64(t), type_at, after
+    return False, start, 0, 0, 0, after
+
+
 @kernel("(ro(uint8[::1]), int64, int64, int64[::1], int64, int64, boolean, uint8[::1], uint32[::1],"
         " uint32[::1], uint32[::1], uint32[::1], uint8[::1], uint32[::1])",
         "(ro(uint8[::1]), int64, int64, int64[::1], int64, int64, boolean, uint8[::1], uint32[::1],"
@@ -332,16 +350,11 @@ def parse_node_records(buf, pos, first, at, stop, type_limit, at_start, ntype, n
     big = np.uint64(0xFFFFFFFF)
     r = first
     while True:
-        if r >= stop:
-            return pos, r - first, MORE if r < total else TOO_MANY_CHECK, 0, -1
-        status, pos2, start, f = _scan_records(buf, pos, first, stop, total, vals, at_start and r == first)
-        if status == DONE:
-            return pos2, r - first, DONE, 0, -1
-        if status != 0:
-            return start, r - first, status, 0, f
+        halt, start, status, value, f, pos2 = _next_record(buf, pos, first, r, stop, total, vals, at_start, at[0],
+                                                          type_limit)
+        if halt:
+            return start, r - first, status, value, f
         t = vals[at[0]]
-        if t >= np.uint64(type_limit):
-            return start, r - first, BAD_TYPE, np.int64(t), at[0]
         for k in (1, 2, 4, 6):
             if at[k] >= 0 and vals[at[k]] > big:
                 return start, r - first, BAD_WIDE, np.int64(vals[at[k]]), at[k]
@@ -381,16 +394,11 @@ def parse_edge_records(buf, pos, first, at, stop, type_limit, at_start, node_fie
     node_values = nf * np.uint64(node_count)
     r = first
     while True:
-        if r >= stop:
-            return pos, r - first, MORE if r < total else TOO_MANY_CHECK, 0, -1
-        status, pos2, start, f = _scan_records(buf, pos, first, stop, total, vals, at_start and r == first)
-        if status == DONE:
-            return pos2, r - first, DONE, 0, -1
-        if status != 0:
-            return start, r - first, status, 0, f
+        halt, start, status, value, f, pos2 = _next_record(buf, pos, first, r, stop, total, vals, at_start, at[0],
+                                                          type_limit)
+        if halt:
+            return start, r - first, status, value, f
         t = vals[at[0]]
-        if t >= np.uint64(type_limit):
-            return start, r - first, BAD_TYPE, np.int64(t), at[0]
         nm = vals[at[1]]
         if nm > big:
             return start, r - first, TOO_LARGE, np.int64(nm), at[1]

@@ -717,31 +717,24 @@ def _parse_records(p, key, pos, shape, cols, counter, first=0, stop=None, opened
                       shape["nf"])
 
 
+_RECORD_ERRORS = {
+    _bytes.END_OF_INPUT: "the file ends inside {what} (truncated?)",
+    _bytes.BAD_CHARACTER: "unexpected character in {what}",
+    _bytes.TOO_LARGE: "a number in {what} is too large for its field",
+    _bytes.BAD_WIDE: "a node's {field} ({value}) does not fit in 32 bits",
+    _bytes.BAD_SELF: "a node's self_size ({value}) is not a size",
+    _bytes.BAD_TYPE: "{a_record} has type {value}, but snapshot.meta lists only {types} types",
+    _bytes.PARTIAL: "{what} has {values} values, not a multiple of its {width} fields",
+    _bytes.TOO_MANY_CHECK: "{what} has more values than the header's counts say ({expected})",
+    _bytes.BAD_TO_MOD: "an edge's to_node {value} is not a multiple of the node field count {nf}",
+    _bytes.BAD_TO_RANGE: "an edge's to_node {value} points past the last node",
+}
+
+
 def _record_error(p, key, status, value, field_name, width, records, f, total, type_limit, nf):
-    B = _bytes
-    what = f"the {key} array"
-    if status == B.END_OF_INPUT:
-        p.fail(f"the file ends inside {what} (truncated?)")
-    if status == B.BAD_CHARACTER:
-        p.fail(f"unexpected character in {what}")
-    if status == B.TOO_LARGE:
-        p.fail(f"a number in {what} is too large for its field")
-    if status == B.BAD_WIDE:
-        p.fail(f"a node's {field_name} ({value}) does not fit in 32 bits")
-    if status == B.BAD_SELF:
-        p.fail(f"a node's self_size ({value}) is not a size")
-    if status == B.BAD_TYPE:
-        p.fail(f"{'a node' if key == 'nodes' else 'an edge'} has type {value}, but snapshot.meta lists only "
-               f"{type_limit} types")
-    if status == B.PARTIAL:
-        p.fail(f"{what} has {records * width + f + 1} values, not a multiple of its {width} fields")
-    if status == B.TOO_MANY_CHECK:
-        p.fail(f"{what} has more values than the header's counts say ({total * width})")
-    if status == B.BAD_TO_MOD:
-        p.fail(f"an edge's to_node {value} is not a multiple of the node field count {nf}")
-    if status == B.BAD_TO_RANGE:
-        p.fail(f"an edge's to_node {value} points past the last node")
-    p.fail(f"{what} is malformed")
+    p.fail(_RECORD_ERRORS.get(status, "{what} is malformed").format(
+        what=f"the {key} array", field=field_name, value=value, a_record="a node" if key == "nodes" else "an edge",
+        types=type_limit, values=records * width + f + 1, width=width, expected=total * width, nf=nf))
 
 
 def _check_records(p, values, key, fields):
