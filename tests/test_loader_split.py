@@ -63,3 +63,20 @@ def test_a_record_cut_across_the_end_of_the_edges(parity_snapshots, monkeypatch,
     for fraction in (None, 0.5, 0.999):
         with pytest.raises(SnapshotError, match="not a multiple of its 3 fields|header's counts"):
             _load(broken, monkeypatch, fraction)
+
+
+@pytest.mark.parametrize("edges", [b"[]", b"[ ]", b"[\n]"])
+def test_a_snapshot_without_edges(tmp_path, edges):
+    """One node and no edges (the smallest snapshot a builder makes): the empty array is read whole."""
+    from snapbuilder import Builder
+    b = Builder()
+    b.node("synthetic", "")
+    path = b.write(tmp_path / "s.heapsnapshot")
+    data = path.read_bytes().replace(b'"edges": []', b'"edges": ' + edges)
+    assert edges in data
+    path.write_bytes(data)
+    snap = loader.load(path)
+    assert snap.node_count == 1 and snap.edge_count == 0
+    path.write_bytes(data.replace(b'"edges": ' + edges, b'"edges": [1, 2, 0]'))
+    with pytest.raises(SnapshotError, match="more values than the header"):
+        loader.load(path)

@@ -680,6 +680,11 @@ def _parse_records(p, key, pos, shape, cols, counter, first=0, stop=None, opened
     released = pos
     r = first
     end_record = total if stop is None else stop
+    if at_start and end_record == first:
+        # Nothing to read (an empty array): the compiled loop would stop before looking for its ']'.
+        close = p.ws(pos)
+        if close < p.size and p.buf[close] == ord("]"):
+            return close + 1
     while True:
         upto = min(r + RECORDS_PER_CALL, end_record)
         if nodes:
