@@ -104,10 +104,11 @@ def compile_kernels():
 
 def open_with_progress(path, no_cache=False):
     from .snapshot import open_snapshot
-    compile_kernels()
     progress = Progress(os.path.basename(path))
     try:
-        return open_snapshot(path, progress=progress, use_cache=not no_cache)
+        # The kernels are compiled (first run) only when the file must be indexed: a snapshot served
+        # from the index cache needs none, nor numba.
+        return open_snapshot(path, progress=progress, use_cache=not no_cache, before_indexing=compile_kernels)
     finally:
         progress.done()
 
@@ -171,27 +172,13 @@ def cmd_instances(args):
 
 
 def cmd_nodes(args):
+    from . import service
     snap = open_with_progress(args.file, args.no_cache)
-    out = sys.stdout
-    quoted = {}
-
-    def q(s):
-        r = quoted.get(s)
-        if r is None:
-            r = json.dumps(s, ensure_ascii=False)
-            if len(quoted) < 200000:
-                quoted[s] = r
-        return r
-
-    step = 65536
-    for lo in range(0, snap.node_count, step):
-        c = snap.node_columns(lo, min(lo + step, snap.node_count))
-        lines = [f'{{"id": {i}, "type": {q(t)}, "name": {q(n)}, "class": {q(k)}, "self_size": {s}, '
-                 f'"retained_size": {r}, "distance": {d}, "dominator": {m}}}\n'
-                 for i, t, n, k, s, r, d, m in zip(c["id"], c["type"], c["name"], c["class"],
-                                                   c["self_size"], c["retained_size"], c["distance"],
-                                                   c["dominator"])]
-        out.write("".join(lines))
+    sys.stdout.flush()
+    out = sys.stdout.buffer
+    for chunk in service.node_lines(snap):
+        out.write(chunk)
+    out.flush()
     return 0
 
 
@@ -914,7 +901,7 @@ def cmd_open(argv):
 # -- parser ---------------------------------------------------------------------------------------
 def build_parser():
     p = _Parser(prog=PROG, description="Understand V8 / Node.js heap snapshots from a terminal.")
-    p.add_argument("--version", action="version", version=f"{PROG} {_version()}")
+    p.add_argument("--version", action=_VersionAction)
     sub = p.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
     def with_file(sp):
@@ -1132,6 +1119,17 @@ def _profile_error():
 def _inspector_error():
     from .inspector import InspectorError
     return InspectorError
+
+
+class _VersionAction(argparse.Action):
+    """--version, looked up only when asked for (importlib.metadata costs tens of ms at every start)."""
+
+    def __init__(self, option_strings, dest, **kwargs):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         help="show the version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        parser.exit(message=f"{PROG} {_version()}\n")
 
 
 def _version():

@@ -100,17 +100,23 @@ def summary_mask(snap, filter=None, context=None):
     return None
 
 
+def node_lines(snap):
+    """Every node as a JSON line, in ordinal order: buffers of whole lines, each valid until the next."""
+    from .snapshot.export import node_lines as lines
+    return lines(snap)
+
+
 def summary_rows(snap, sort="retained", filter=None, context=None, earlier=None, during=None,
                  allocated_by=None):
     """DevTools' Summary: ClassRow objects. `earlier` (a snapshot of the same process) keeps the objects
     allocated after it; `during` = (start_s, end_s) of an allocation timeline; `allocated_by` a
     function of the allocation stacks; `filter` one of DevTools' named filters; `context` a realm."""
-    from .snapshot.hunt import max_js_id
-    from .snapshot.idspace import DifferentSessions, require_same_session
     if sort not in SORTS:
         raise RequestError(f"no sort {sort!r}; the sorts are: {', '.join(SORTS)}")
     id_range = None
     if earlier is not None:
+        from .snapshot.hunt import max_js_id
+        from .snapshot.idspace import DifferentSessions, require_same_session
         try:
             require_same_session(earlier, snap)
         except DifferentSessions as e:

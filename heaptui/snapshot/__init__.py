@@ -7,7 +7,6 @@ from . import jit  # noqa: F401  (first: puts numba's cache in heaptui's cache d
 from .cache import IndexCache
 from .diff import DiffRow, SnapshotDiff
 from .errors import Cancelled, SnapshotError
-from .loader import load
 from .model import HeapSnapshot, Statistics
 from .query import (ClassRow, EdgeInfo, NodeInfo, RetainerRow, RetainersView, SnapshotQuery, edge_label,
                     format_distance)
@@ -23,10 +22,17 @@ class Snapshot(SnapshotQuery):
         self.cache_entry = cache_entry
 
 
-def open_snapshot(path, progress=None, use_cache=True, cache=None) -> Snapshot:
+def load(path, progress=None):
+    """The loader's columns of a file (heaptui.snapshot.loader.load); imported on first use."""
+    from .loader import load as load_file
+    return load_file(path, progress)
+
+
+def open_snapshot(path, progress=None, use_cache=True, cache=None, before_indexing=None) -> Snapshot:
     """Opens a .heapsnapshot: from the index cache when it has a current entry, else by indexing it.
 
     `progress(phase, done, total)` is called as work proceeds; it may raise Cancelled to stop.
+    `before_indexing()` is called when the file must be indexed (no usable cache entry), first.
     Raises SnapshotError (one line, says what is wrong) for a file that is not a usable snapshot.
     """
     path = os.fspath(path)
@@ -41,6 +47,8 @@ def open_snapshot(path, progress=None, use_cache=True, cache=None) -> Snapshot:
             if heap.ret_first is None:
                 heap.persist = lambda arrays: cache.add_arrays(entry, arrays)
             return Snapshot(heap, path, from_cache=True, cache_entry=entry)
+    if before_indexing is not None:
+        before_indexing()
     heap = HeapSnapshot.build(load(path, progress), progress)
     entry = None
     if cache is not None:

@@ -247,3 +247,180 @@ def max_string_name(edge_type, edge_name, numeric_a, numeric_b):
         if t != numeric_a and t != numeric_b and edge_name[e] > best:
             best = edge_name[e]
     return best
+
+
+# -- fused record parsers for `nodes` and `edges` ---------------------------------------------------
+# One pass from the file's digits into the columns: no scratch window, no per-column numpy pass. They
+# stop after `stop` records (MORE) or at the array's ']' (DONE), and return
+# (position, records parsed, status, offending value, offending field). A record is stored whole or not
+# at all: on an error the position is where the bad record begins.
+
+BAD_TYPE = -10      # a type past the meta's list
+BAD_WIDE = -11      # a field other than self_size holds a value of 2^32 or more
+WIDE_SELF = -12     # a self_size of 2^32 or more: widen the column to int64 and resume
+BAD_SELF = -13      # a self_size past 2^53
+PARTIAL = -14       # the array ends inside a record
+TOO_MANY_CHECK = -15  # the header's count is reached: the array must end here
+BAD_TO_MOD = -16    # an edge's to_node is not a multiple of the node field count
+BAD_TO_RANGE = -17  # an edge's to_node points past the last node
+
+
+@kernel(inline="always")
+def _scan_records(buf, pos, vals, at_start):
+    """The byte loop both record parsers share: reads values into `vals` until a record is whole.
+
+    Returns (status, position, record start, digits error field). status 0: a record is in vals and pos
+    is after its last value's ',' (or at its ']', DONE then follows); DONE: ']' with no record pending;
+    an error code otherwise (record start says where the bad record began).
+    """
+    n = buf.shape[0]
+    width = vals.shape[0]
+    f = 0
+    v = np.uint64(0)
+    digits = 0
+    gap = False
+    start = pos
+    while pos < n:
+        c = buf[pos]
+        d = np.uint8(c - 48)
+        if d < 10:
+            if gap:
+                return BAD_CHARACTER, pos, start, f
+            v = v * np.uint64(10) + np.uint64(d)
+            digits += 1
+        elif c == 44 or c == 93:
+            if digits == 0:
+                if c == 93 and f == 0 and at_start:
+                    return DONE, pos + 1, start, 0
+                return BAD_CHARACTER, pos, start, f
+            if digits > 19:
+                return TOO_LARGE, pos, start, f
+            vals[f] = v
+            f += 1
+            v = np.uint64(0)
+            digits = 0
+            gap = False
+            if f == width:
+                return 0, pos + 1 if c == 44 else pos, start, 0
+            if c == 93:
+                return PARTIAL, pos, start, f - 1
+        elif c == 32 or c == 10 or c == 13 or c == 9:
+            if digits:
+                gap = True
+        else:
+            return BAD_CHARACTER, pos, start, f
+        pos += 1
+    return END_OF_INPUT, pos, start, f
+
+
+@kernel(inline="always")
+def _next_record(buf, pos, first, r, stop, total, vals, at_start, type_at, type_limit):
+    """Reads record r into vals and checks its type. Returns (stop here?, position, status, value, field,
+    position after the record): when it says stop, the parser returns (position, ..., status, value,
+    field); otherwise position is where the record began."""
+    if r >= stop:
+        return True, pos, MORE if r < total else TOO_MANY_CHECK, 0, -1, pos
+    status, after, start, f = _scan_records(buf, pos, vals, at_start and r == first)
+    if status == DONE:
+        return True, after, DONE, 0, -1, after
+    if status != 0:
+        return True, start, status, 0, f, after
+    t = vals[type_at]
+    if t >= np.uint64(type_limit):
+        return True, start, BAD_TYPE, np.int64(t), type_at, after
+    return False, start, 0, 0, 0, after
+
+
+@kernel("(ro(uint8[::1]), int64, int64, int64[::1], int64, int64, boolean, uint8[::1], uint32[::1],"
+        " uint32[::1], uint32[::1], uint32[::1], uint8[::1], uint32[::1])",
+        "(ro(uint8[::1]), int64, int64, int64[::1], int64, int64, boolean, uint8[::1], uint32[::1],"
+        " uint32[::1], int64[::1], uint32[::1], uint8[::1], uint32[::1])")
+def parse_node_records(buf, pos, first, at, stop, type_limit, at_start, ntype, name, nid, self_size,
+                       edge_count, detached, trace):
+    """Node records from record `first` at `pos` (the array's '[' consumed), until record `stop` or ']'.
+
+    at[k] is the position in a record of field k (type, name, id, self_size, edge_count, detachedness,
+    trace_node_id), -1 when the file or the reader lacks it. Returns (position, records parsed, status,
+    offending value, offending field position).
+    """
+    width = at[7]
+    vals = np.zeros(width, dtype=np.uint64)
+    wide_self = self_size.itemsize == 8
+    total = ntype.shape[0]
+    big = np.uint64(0xFFFFFFFF)
+    r = first
+    while True:
+        halt, start, status, value, f, pos2 = _next_record(buf, pos, first, r, stop, total, vals, at_start, at[0],
+                                                          type_limit)
+        if halt:
+            return start, r - first, status, value, f
+        t = vals[at[0]]
+        for k in (1, 2, 4, 6):
+            if at[k] >= 0 and vals[at[k]] > big:
+                return start, r - first, BAD_WIDE, np.int64(vals[at[k]]), at[k]
+        if at[3] >= 0:
+            sz = vals[at[3]]
+            if sz > big:
+                if sz > np.uint64(9007199254740992):
+                    return start, r - first, BAD_SELF, np.int64(sz), at[3]
+                if not wide_self:
+                    return start, r - first, WIDE_SELF, np.int64(sz), at[3]
+            self_size[r] = sz
+        ntype[r] = np.uint8(t)
+        name[r] = np.uint32(vals[at[1]])
+        nid[r] = np.uint32(vals[at[2]])
+        edge_count[r] = np.uint32(vals[at[4]])
+        if at[5] >= 0:
+            detached[r] = np.uint8(vals[at[5]] & np.uint64(3))
+        if at[6] >= 0:
+            trace[r] = np.uint32(vals[at[6]])
+        r += 1
+        pos = pos2
+        if buf[pos] == 93:  # the record ended the array
+            return pos + 1, r - first, DONE, 0, -1
+
+
+@kernel("(ro(uint8[::1]), int64, int64, int64[::1], int64, int64, boolean, int64, int64, uint8[::1],"
+        " uint32[::1], uint32[::1])")
+def parse_edge_records(buf, pos, first, at, stop, type_limit, at_start, node_fields, node_count, etype, name,
+                       to):
+    """Edge records from record `first` at `pos`, as parse_node_records; at[k] is the position of type,
+    name_or_index and to_node, at[3] the record width. to_node becomes a node ordinal."""
+    width = at[3]
+    vals = np.zeros(width, dtype=np.uint64)
+    total = etype.shape[0]
+    big = np.uint64(0xFFFFFFFF)
+    nf = np.uint64(node_fields)
+    node_values = nf * np.uint64(node_count)
+    r = first
+    while True:
+        halt, start, status, value, f, pos2 = _next_record(buf, pos, first, r, stop, total, vals, at_start, at[0],
+                                                          type_limit)
+        if halt:
+            return start, r - first, status, value, f
+        t = vals[at[0]]
+        nm = vals[at[1]]
+        if nm > big:
+            return start, r - first, TOO_LARGE, np.int64(nm), at[1]
+        target = vals[at[2]]
+        if target % nf != np.uint64(0):
+            return start, r - first, BAD_TO_MOD, np.int64(target), at[2]
+        if target >= node_values:
+            return start, r - first, BAD_TO_RANGE, np.int64(target), at[2]
+        etype[r] = np.uint8(t)
+        name[r] = np.uint32(nm)
+        to[r] = np.uint32(target // nf)
+        r += 1
+        pos = pos2
+        if buf[pos] == 93:
+            return pos + 1, r - first, DONE, 0, -1
+
+
+@kernel("(ro(uint8[::1]), int64, int64, int64)")
+def count_byte(buf, start, end, byte):
+    """How many times `byte` occurs in buf[start:end]."""
+    k = 0
+    b = np.uint8(byte)
+    for i in range(start, end):
+        k += buf[i] == b
+    return k

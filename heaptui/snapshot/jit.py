@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import threading
 
 from ..paths import cache_home  # noqa: F401  (re-exported)
 
@@ -70,17 +71,72 @@ _point_numba_here()
 # once, and a test can check that using the app never compiles anything else. A signature is written
 # as a tuple of numba types, e.g. "(uint32[::1], int64)"; ro(...) marks a read-only array (the
 # memory-mapped snapshot file).
-KERNELS = []  # (dispatcher, signature strings)
+KERNELS = []  # (kernel, signature strings)
+_MADE = threading.RLock()
+_numba_ready = False
 
 
-def kernel(*signatures):
-    """numba.njit(cache=True, nogil=True), with the kernel's signatures recorded for compile_kernels()."""
+class Kernel:
+    """A kernel before numba sees it. Importing heaptui does not import numba (a fifth of a second,
+    and more to set up its compiler): work served from the index cache needs no kernel at all. The
+    first kernel called makes numba dispatchers for every kernel defined so far and puts each one in
+    its module in place of its Kernel (kernels call each other, and numba must find dispatchers
+    there); a name imported elsewhere still holds the Kernel, which passes calls on."""
+
+    __slots__ = ("py_func", "options", "dispatcher")
+
+    def __init__(self, fn, options):
+        self.py_func = fn
+        self.options = options
+        self.dispatcher = None
+
+    def __call__(self, *args):
+        d = self.dispatcher
+        if d is None:
+            d = _dispatcher(self)
+        return d(*args)
+
+    def __getattr__(self, name):  # compile, signatures, stats, ... of the numba dispatcher
+        return getattr(_dispatcher(self), name)
+
+    def __repr__(self):
+        return f"<heaptui kernel {self.py_func.__module__}.{self.py_func.__name__}>"
+
+
+def _make(k):
     from numba import njit
+    k.dispatcher = njit(cache=True, nogil=True, **k.options)(k.py_func)
+    k.py_func.__globals__[k.py_func.__name__] = k.dispatcher
 
+
+def _dispatcher(k):
+    global _numba_ready
+    with _MADE:
+        if not _numba_ready:
+            for other, _sigs in KERNELS:
+                if other.dispatcher is None:
+                    _make(other)
+            _numba_ready = True
+        elif k.dispatcher is None:
+            _make(k)
+    return k.dispatcher
+
+
+def numba_loaded():
+    """Whether any kernel has been made (and numba imported) in this process."""
+    return _numba_ready
+
+
+def kernel(*signatures, **options):
+    """numba.njit(cache=True, nogil=True, **options), made on first use (see Kernel), with the kernel's
+    signatures recorded for compile_declared()."""
     def wrap(fn):
-        dispatcher = njit(cache=True, nogil=True)(fn)
-        KERNELS.append((dispatcher, signatures))
-        return dispatcher
+        k = Kernel(fn, options)
+        with _MADE:
+            KERNELS.append((k, signatures))
+            if _numba_ready:
+                _make(k)
+        return k
     return wrap
 
 

@@ -323,7 +323,8 @@ def dfs_numbering(root, first_edge, edge_to, essential, pred_first):
     """LT's first step as DevTools runs it: DFS over essential edges from the root, then from nodes
     with only non-essential retainers, then every node still unnumbered, each hung under the root.
 
-    Returns (anc: DFS parents marked UNLINKED, semi: DFS numbers, vertex: number -> vertex, label, n).
+    Returns (anc: DFS parents marked UNLINKED, semi: DFS numbers, vertex: number -> vertex, label, n,
+    scratch: an array of the same size for dominators() to reuse).
     """
     nc = first_edge.shape[0] - 1
     size = nc + 1
@@ -350,12 +351,12 @@ def dfs_numbering(root, first_edge, edge_to, essential, pred_first):
                 semi[v] = n
                 vertex[n] = v
                 label[v] = v
-    return anc, semi, vertex, label, n
+    return anc, semi, vertex, label, n, scratch
 
 
-@kernel("(int64, uint32[::1], uint32[::1], uint32[::1], uint32[::1], int64, uint32[::1],"
+@kernel("(int64, uint32[::1], uint32[::1], uint32[::1], uint32[::1], int64, uint32[::1], uint32[::1],"
         " uint32[::1])")
-def dominators(root, anc, semi, vertex, label, n, pred_first, pred):
+def dominators(root, anc, semi, vertex, label, n, scratch, pred_first, pred):
     """Lengauer-Tarjan's main loop (simple eval/link, as DevTools) after dfs_numbering.
 
     Returns (immediate dominator ordinal per node, ordinals in DFS order).
@@ -366,7 +367,8 @@ def dominators(root, anc, semi, vertex, label, n, pred_first, pred):
     dom = np.zeros(size, dtype=np.uint32)
     # Buckets as singly linked lists; every vertex sits in at most one bucket at a time.
     bucket_head = np.zeros(size, dtype=np.uint32)
-    bucket_next = np.zeros(size, dtype=np.uint32)
+    bucket_next = scratch  # the DFS's edge cursors, no longer needed
+    bucket_next[:] = 0
     stack = np.empty(1024, dtype=np.uint32)
     for i in range(n, 1, -1):
         w = vertex[i]
@@ -887,6 +889,16 @@ def names_used_by(node_type, node_name, type_a, type_b, string_count):
         t = node_type[v]
         if t == type_a or t == type_b:
             used[node_name[v]] = 1
+    return used
+
+
+@kernel("(uint8[::1], uint32[::1], int64, int64)")
+def edge_names_of_type(edge_type, edge_name, etype, string_count):
+    """Which strings name an edge of type `etype` (a flag per string id)."""
+    used = np.zeros(string_count, dtype=np.bool_)
+    for e in range(edge_type.shape[0]):
+        if edge_type[e] == etype:
+            used[edge_name[e]] = True
     return used
 
 

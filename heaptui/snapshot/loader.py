@@ -13,6 +13,7 @@ import io
 import json
 import mmap
 import os
+import threading
 from array import array
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -24,7 +25,6 @@ from . import _bytes
 from .errors import SnapshotError, one_line
 from .strings import StringTable
 
-WINDOW_VALUES = 1 << 22  # integers parsed per compiled call (16 MiB of uint32 scratch)
 PAGE = mmap.PAGESIZE
 
 REQUIRED_NODE_FIELDS = ("type", "name", "id", "edge_count")
@@ -106,12 +106,33 @@ def _noop(phase, done, total):
 
 
 class _Parser:
-    def __init__(self, path, mm, progress):
+    def __init__(self, path, mm, progress, fd=None):
         self.path = path
         self.mm = mm
+        self.fd = fd
         self.buf = np.frombuffer(mm, dtype=np.uint8)
         self.size = len(mm)
         self.progress = progress or _noop
+
+    def find(self, needle, start, end=None):
+        """mm.find, but read through the file descriptor: a search over hundreds of MB would otherwise
+        map every page it passes into this process."""
+        end = self.size if end is None else min(end, self.size)
+        if self.fd is None:
+            return self.mm.find(needle, start, end)
+        step = FIND_BYTES
+        while start < end:
+            try:
+                block = os.pread(self.fd, min(step + len(needle) - 1, end - start), start)
+            except OSError:
+                return self.mm.find(needle, start, end)
+            if not block:
+                break
+            at = block.find(needle)
+            if at >= 0:
+                return start + at
+            start += step
+        return -1
 
     # -- low-level helpers ---------------------------------------------------------------
     def fail(self, what, pos=None):
@@ -175,50 +196,9 @@ class _Parser:
         pos = self.expect(end, ":", "':'")
         return key, self.ws(pos)
 
-    def parse_flat(self, pos, total, width, columns, what, wide=False):
-        """Parses a flat uint array of `total` values, `width` per record, into record columns.
-
-        `columns` maps a field position to a callback(first_record, values) that stores that field of
-        a window of records. Returns the position after the array. With `wide`, a window holding a
-        value of 2^32 or more is parsed again as uint64 (the callbacks then see uint64 values).
-        """
-        pos = self.expect(pos, "[", f"the {what} array")
-        released = pos
-        per_window = max(width, WINDOW_VALUES - WINDOW_VALUES % width)
-        scratch = np.empty(per_window, dtype=np.uint32)
-        scratch64 = None
-        parsed = 0
-        while True:
-            start = pos
-            pos, count, status = _bytes.parse_uints(self.buf, start, scratch, per_window)
-            window = scratch
-            if pos == _bytes.TOO_LARGE and wide:
-                if scratch64 is None:
-                    scratch64 = np.empty(per_window, dtype=np.uint64)
-                pos, count, status = _bytes.parse_uints(self.buf, start, scratch64, per_window)
-                window = scratch64
-            if pos < 0:
-                self.check(pos, f"the {what} array")
-            if parsed + count > total:
-                self.fail(f"the {what} array has more values than the header's counts say ({total})")
-            if count % width:
-                self.fail(f"the {what} array has {parsed + count} values, not a multiple of its "
-                          f"{width} fields")
-            if count:
-                records = window[:count].reshape(-1, width)
-                for f, store in columns.items():
-                    store(parsed // width, records[:, f])
-                parsed += count
-            self.progress(what, parsed, total)
-            released = self.release(released, pos)
-            if status == _bytes.DONE:
-                break
-        if parsed != total:
-            self.fail(f"the {what} array has {parsed} values but the header's counts say {total}")
-        return pos
-
-    def parse_unknown_flat(self, pos, what):
-        end = self.value_end(pos, f"the {what} array")
+    def parse_unknown_flat(self, pos, what, end=None):
+        if end is None:
+            end = self.value_end(pos, f"the {what} array")
         start = self.expect(pos, "[", f"the {what} array")
         out = np.empty(_bytes.count_top_level_items(self.buf, start - 1, end), dtype=np.uint32)
         got_pos, count, status = _bytes.parse_uints(self.buf, start, out, out.shape[0])
@@ -226,6 +206,7 @@ class _Parser:
             self.check(got_pos, f"the {what} array")
         if count != out.shape[0] or status != _bytes.DONE:
             self.fail(f"the {what} array is malformed")
+        self.release(pos, end, 0)
         return out, end
 
 
@@ -358,18 +339,18 @@ def _load_plain(path, label, progress):
             mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
         except (OSError, ValueError) as e:
             raise SnapshotError(f"{label}: cannot map the file: {e}") from None
-    try:
         try:
-            mm.madvise(mmap.MADV_SEQUENTIAL)
-        except (AttributeError, OSError):
-            pass
-        parser = _Parser(label, mm, progress)
-        try:
-            return _parse(parser)
+            try:
+                mm.madvise(mmap.MADV_SEQUENTIAL)
+            except (AttributeError, OSError):
+                pass
+            parser = _Parser(label, mm, progress, f.fileno())
+            try:
+                return _parse(parser)
+            finally:
+                parser.buf = None
         finally:
-            parser.buf = None
-    finally:
-        mm.close()
+            mm.close()
 
 
 def _parse(p: _Parser) -> RawSnapshot:
@@ -383,9 +364,32 @@ def _parse(p: _Parser) -> RawSnapshot:
     if first != ord("{"):
         p.fail("not a heap snapshot (it is not a JSON object)")
     pos += 1
-    header = None
     arrays = {}
     seen_keys = []
+    deferred = {}
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="heaptui-parse") as side:
+        try:
+            header, shape = _parse_top_level(p, pos, arrays, seen_keys, deferred, side)
+        except BaseException:
+            for future in deferred.values():
+                future.cancel()
+            raise
+        for key, future in deferred.items():
+            arrays[key] = future.result()[0]
+    if header is None:
+        if "head" in seen_keys and "samples" in seen_keys:
+            p.fail("this is a sampling heap profile (.heapprofile), not a heap snapshot; "
+                   "use 'heaptui allocations'")
+        p.fail("not a heap snapshot (no 'snapshot' header)")
+    for key in ("nodes", "edges", "strings"):
+        if key not in arrays:
+            p.fail(f"the '{key}' array is missing")
+    return _assemble(p, header, shape, arrays)
+
+
+def _parse_top_level(p, pos, arrays, seen_keys, deferred, side):
+    """Walks the top-level object from `pos` (after its '{'), filling `arrays`; returns (header, shape)."""
+    header = shape = None
     while True:
         pos = p.ws(pos)
         if pos < p.size and p.buf[pos] == ord("}"):
@@ -406,7 +410,12 @@ def _parse(p: _Parser) -> RawSnapshot:
                 pos = _parse_nodes_and_edges(p, pos, shape, arrays)
             else:
                 pos = _parse_graph_array(p, key, pos, shape, arrays)
-        elif key in ("locations", "samples", "trace_function_infos"):
+        elif key == "locations":
+            # Parsed on a second thread while this one goes on to the strings (it comes just before).
+            end = p.value_end(pos, "the locations array")
+            deferred[key] = side.submit(p.parse_unknown_flat, pos, key, end)
+            pos = end
+        elif key in ("samples", "trace_function_infos"):
             arrays[key], pos = p.parse_unknown_flat(pos, key)
         elif key == "trace_tree":
             end = p.value_end(pos, "trace_tree")
@@ -423,15 +432,7 @@ def _parse(p: _Parser) -> RawSnapshot:
             pos += 1
         elif p.buf[pos] != ord("}"):
             p.fail("expected ',' or '}' after a top-level value", pos)
-    if header is None:
-        if "head" in seen_keys and "samples" in seen_keys:
-            p.fail("this is a sampling heap profile (.heapprofile), not a heap snapshot; "
-                   "use 'heaptui allocations'")
-        p.fail("not a heap snapshot (no 'snapshot' header)")
-    for key in ("nodes", "edges", "strings"):
-        if key not in arrays:
-            p.fail(f"the '{key}' array is missing")
-    return _assemble(p, header, shape, arrays)
+    return header, shape
 
 
 def _check_header(p, header):
@@ -510,26 +511,64 @@ def _count(p, header, key, required=True):
     return value
 
 
-MAX_SELF_SIZE = 2**53  # the largest integer a JSON reader keeps exactly; no object comes near it
+RECORDS_PER_CALL = 1 << 19  # records per compiled call, between progress reports
+RELEASE_BYTES = 16 << 20    # parsed pages of the file given back in steps of this many bytes
+FIND_BYTES = 4 << 20        # read at a time when searching the file
+SPLIT_MIN_BYTES = 16 << 20  # a part of the edges array shorter than this is not worth a cut
+# Per byte, against parsing the edges: parsing the nodes (more, shorter numbers) and counting commas.
+NODE_BYTE_COST = 1.9
+COUNT_BYTE_COST = 0.27
+
+
+def _split_target(nodes_bytes, edges_open, close):
+    """Where to cut the edges array so that the nodes plus the head (one thread) take as long as
+    counting the head plus parsing the tail (the other); None when a cut would not pay."""
+    head = ((close - edges_open) - NODE_BYTE_COST * nodes_bytes) / (2 - COUNT_BYTE_COST)
+    return edges_open + int(head) if head >= SPLIT_MIN_BYTES else None
 
 
 def _parse_nodes_and_edges(p, pos, shape, arrays):
     """Parses `nodes` and, when `edges` follows it as V8 writes them, both at once on two threads.
 
     The nodes array holds only digits, commas and white space, so the first `"edges"` after it is
-    the key of the edges array; that the nodes array really ends right before it is checked after.
+    the key of the edges array, and the first ']' after that ends it; that the arrays really end
+    there is checked after. The work is split in two equal halves: one thread parses the nodes and
+    the head of the edges, the other counts the values in that head (to know where its own part
+    starts) and parses the rest.
     """
-    key_at = p.mm.find(b'"edges"', pos)
+    key_at = p.find(b'"edges"', pos)
     if key_at < 0:
         return _parse_graph_array(p, "nodes", pos, shape, arrays)
-    p.release(pos, key_at, 0)  # the search read these pages; the parser reads them again in order
     key, edges_pos = p.read_key(key_at)
+    node_cols = arrays["nodes"] = _node_columns(shape)
+    edge_cols = arrays["edges"] = _edge_columns(shape)
+    edges_open = p.expect(edges_pos, "[", "the edges array")
+    close = p.find(b"]", edges_open)
+    split = _split_target(key_at - pos, edges_open, close) if close > 0 else None
+    counter = _Counter(p)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="heaptui-parse") as pool:
-        nodes = pool.submit(_parse_graph_array, p, "nodes", pos, shape, arrays)
-        try:
-            edges_end = _parse_graph_array(p, "edges", edges_pos, shape, arrays)
-        finally:
-            nodes_end = nodes.result()
+        if split is None:
+            nodes = pool.submit(_parse_records, p, "nodes", pos, shape, node_cols, counter)
+            try:
+                edges_end = _parse_records(p, "edges", edges_pos, shape, edge_cols, counter)
+            finally:
+                nodes_end = nodes.result()
+        else:
+            cut = _Cut()
+            head = pool.submit(_nodes_then_edges_head, p, pos, edges_pos, shape, node_cols, edge_cols,
+                               counter, cut)
+            try:
+                try:
+                    cut.at, cut.first = _cut_after(p, edges_open, split, close, shape["ef"])
+                finally:
+                    cut.ready.set()  # at stays None when there is no cut: the head then stops
+                if cut.at is None:
+                    edges_end = _parse_records(p, "edges", edges_pos, shape, edge_cols, counter)
+                else:
+                    edges_end = _parse_records(p, "edges", cut.at, shape, edge_cols, counter,
+                                               first=cut.first, opened=True)
+            finally:
+                nodes_end = head.result()
     after = p.ws(nodes_end)
     if after >= p.size or p.buf[after] != ord(","):
         p.fail("expected ',' after the nodes array", after)
@@ -538,100 +577,169 @@ def _parse_nodes_and_edges(p, pos, shape, arrays):
     return edges_end
 
 
+class _Cut:
+    """Where the second thread's part of the edges begins: its position and first record."""
+
+    def __init__(self):
+        self.ready = threading.Event()
+        self.at = None
+        self.first = 0
+
+
+class _Counter:
+    """Values parsed so far per array, summed over the threads that parse it, for progress."""
+
+    def __init__(self, p):
+        self.p = p
+        self.done = {}
+        self.lock = threading.Lock()
+
+    def add(self, key, values, total):
+        with self.lock:
+            done = self.done[key] = self.done.get(key, 0) + values
+        self.p.progress(key, done, total)
+
+
+def _cut_after(p, opened, target, close, width):
+    """A record boundary near byte `target` of the edges array (`opened` is just after its '['):
+    (the position after the comma that ends the record before it, the number of records before it),
+    or (None, 0) when the array has no comma past the target."""
+    at = p.mm.find(b",", target, close)
+    if at < 0:
+        return None, 0
+    values = _bytes.count_byte(p.buf, opened, at, ord(",")) + 1
+    while values % width:
+        at = p.mm.find(b",", at + 1, close)
+        if at < 0:
+            return None, 0
+        values += 1
+    return at + 1, values // width
+
+
+def _nodes_then_edges_head(p, pos, edges_pos, shape, node_cols, edge_cols, counter, cut):
+    end = _parse_records(p, "nodes", pos, shape, node_cols, counter)
+    cut.ready.wait()
+    if cut.at is not None:
+        stopped = _parse_records(p, "edges", edges_pos, shape, edge_cols, counter, stop=cut.first)
+        if p.ws(stopped) != p.ws(cut.at):
+            p.fail("the edges array is malformed", stopped)
+    return end
+
+
+NODE_COLUMNS = ("type", "name", "id", "self_size", "edge_count", "detachedness", "trace_node_id")
+EDGE_COLUMNS = ("type", "name_or_index", "to_node")
+
+
+def _node_columns(shape):
+    n, fields = shape["N"], shape["node_fields"]
+    cols = {"type": np.empty(n, np.uint8), "name": np.empty(n, np.uint32), "id": np.empty(n, np.uint32),
+            "edge_count": np.empty(n, np.uint32)}
+    # Without a self_size field (DevTools' flag-only test vectors) every size is 0.
+    cols["self_size"] = np.empty(n, np.uint32) if "self_size" in fields else np.zeros(n, np.uint32)
+    if "detachedness" in fields:
+        cols["detachedness"] = np.empty(n, np.uint8)
+    if "trace_node_id" in fields and shape["traced"]:
+        cols["trace_node_id"] = np.empty(n, np.uint32)
+    return cols
+
+
+def _edge_columns(shape):
+    n = shape["E"]
+    return {"type": np.empty(n, np.uint8), "name_or_index": np.empty(n, np.uint32),
+            "to_node": np.empty(n, np.uint32)}
+
+
+def _field_positions(fields, cols, names):
+    """Where each of `names` sits in a record (-1: not read), then the record's width."""
+    return np.array([fields.index(f) if f in fields and f in cols else -1 for f in names] + [len(fields)],
+                    dtype=np.int64)
+
+
+_NO_U8 = np.zeros(1, np.uint8)
+_NO_U32 = np.zeros(1, np.uint32)
+
+
 def _parse_graph_array(p, key, pos, shape, arrays):
-    if key == "nodes":
-        n, width, fields = shape["N"], shape["nf"], shape["node_fields"]
-        cols = {
-            "type": np.empty(n, np.uint8), "name": np.empty(n, np.uint32), "id": np.empty(n, np.uint32),
-            "edge_count": np.empty(n, np.uint32),
-        }
-        # Without a self_size field (DevTools' flag-only test vectors) every size is 0.
-        cols["self_size"] = np.empty(n, np.uint32) if "self_size" in fields else np.zeros(n, np.uint32)
-        if "detachedness" in fields:
-            cols["detachedness"] = np.empty(n, np.uint8)
-        if "trace_node_id" in fields and shape["traced"]:
-            cols["trace_node_id"] = np.empty(n, np.uint32)
-        type_limit = len(shape["node_types"])
-    else:
-        n, width, fields = shape["E"], shape["ef"], shape["edge_fields"]
-        cols = {"type": np.empty(n, np.uint8), "name_or_index": np.empty(n, np.uint32),
-                "to_node": np.empty(n, np.uint32)}
-        type_limit = len(shape["edge_types"])
-        node_values = shape["N"] * shape["nf"]
-        nf = shape["nf"]
+    cols = arrays[key] = _node_columns(shape) if key == "nodes" else _edge_columns(shape)
+    return _parse_records(p, key, pos, shape, cols, _Counter(p))
 
-    def store_plain(col):
-        def store(first, values):
-            col[first:first + values.shape[0]] = values
-        return store
 
-    def narrow(name, store):
-        # A window parsed as uint64 (it holds a size of 4 GiB or more): every other field must still
-        # fit in 32 bits.
-        def checked(first, values):
-            if values.dtype == np.uint64 and values.shape[0] and int(values.max()) > 0xFFFFFFFF:
-                p.fail(f"a node's {name} ({int(values.max())}) does not fit in 32 bits")
-            store(first, values)
-        return checked
-
-    def store_self_size(first, values):
-        # V8 writes a node's self size as a 64-bit number: a backing store or wasm memory of 4 GiB
-        # or more has its true size in the file. The column widens to int64 when one appears (DevTools
-        # keeps 32 bits and shows such a size modulo 4 GiB).
-        col = cols["self_size"]
-        if values.dtype == np.uint64 and values.shape[0]:
-            top = int(values.max())
-            if top > MAX_SELF_SIZE:
-                p.fail(f"a node's self_size ({top}) is not a size")
-            if top > 0xFFFFFFFF and col.dtype == np.uint32:
-                col = cols["self_size"] = col.astype(np.int64)
-        col[first:first + values.shape[0]] = values
-
-    def store_type(col):
-        def store(first, values):
-            if values.shape[0] and int(values.max()) >= type_limit:
-                bad = int(values.max())
-                p.fail(f"{'a node' if key == 'nodes' else 'an edge'} has type {bad}, but snapshot.meta "
-                       f"lists only {type_limit} types")
-            col[first:first + values.shape[0]] = values
-        return store
-
-    def store_detachedness(col):
-        def store(first, values):
-            col[first:first + values.shape[0]] = values & 3
-        return store
-
-    def store_to_node(col):
-        def store(first, values):
-            if values.shape[0]:
-                if np.any(values % nf):
-                    bad = int(values[np.argmax(values % nf != 0)])
-                    p.fail(f"an edge's to_node {bad} is not a multiple of the node field count {nf}")
-                if int(values.max()) >= node_values:
-                    p.fail(f"an edge's to_node {int(values.max())} points past the last node")
-            np.floor_divide(values, nf, out=col[first:first + values.shape[0]], casting="unsafe")
-        return store
-
-    columns = {}
-    for name, col in cols.items():
-        if name not in fields:
-            continue
-        idx = fields.index(name)
-        if name == "type":
-            columns[idx] = store_type(col)
-        elif name == "detachedness":
-            columns[idx] = store_detachedness(col)
-        elif name == "to_node":
-            columns[idx] = store_to_node(col)
-        elif name == "self_size":
-            columns[idx] = store_self_size
+def _parse_records(p, key, pos, shape, cols, counter, first=0, stop=None, opened=False):
+    """Parses records [first, stop) of the nodes or edges array into `cols` (all of them when stop is
+    None: the array must then end after the header's count). Returns the position after the last
+    record parsed (after the array's ']' when it was parsed to its end)."""
+    nodes = key == "nodes"
+    fields = shape["node_fields"] if nodes else shape["edge_fields"]
+    width = len(fields)
+    total = shape["N"] if nodes else shape["E"]
+    type_limit = len(shape["node_types"] if nodes else shape["edge_types"])
+    at = _field_positions(fields, cols, NODE_COLUMNS if nodes else EDGE_COLUMNS)
+    if not opened:
+        pos = p.expect(pos, "[", f"the {key} array")
+    at_start = not opened
+    released = pos
+    r = first
+    end_record = total if stop is None else stop
+    if at_start and end_record == first:
+        # Nothing to read (an empty array): the compiled loop would stop before looking for its ']'.
+        close = p.ws(pos)
+        if close < p.size and p.buf[close] == ord("]"):
+            return close + 1
+    while True:
+        upto = min(r + RECORDS_PER_CALL, end_record)
+        if nodes:
+            pos2, done, status, value, f = _bytes.parse_node_records(
+                p.buf, pos, r, at, upto, type_limit, at_start, cols["type"], cols["name"], cols["id"],
+                cols["self_size"], cols["edge_count"], cols.get("detachedness", _NO_U8),
+                cols.get("trace_node_id", _NO_U32))
         else:
-            columns[idx] = store_plain(col)
-        if key == "nodes" and name != "self_size":
-            columns[idx] = narrow(name, columns[idx])
-    pos = p.parse_flat(pos, n * width, width, columns, key, wide=key == "nodes" and "self_size" in fields)
-    arrays[key] = cols
-    return pos
+            pos2, done, status, value, f = _bytes.parse_edge_records(
+                p.buf, pos, r, at, upto, type_limit, at_start, shape["nf"], shape["N"], cols["type"],
+                cols["name_or_index"], cols["to_node"])
+        at_start = False
+        r += done
+        pos = pos2
+        if done:
+            counter.add(key, done * width, total * width)
+            released = p.release(released, pos, RELEASE_BYTES)
+        if status == _bytes.MORE:
+            if stop is not None and r >= stop:
+                return pos
+            continue
+        if status == _bytes.DONE:
+            if stop is not None:
+                p.fail(f"the {key} array ends before the header's count", pos)
+            if r != total:
+                p.fail(f"the {key} array has {r * width} values but the header's counts say {total * width}")
+            return pos
+        if status == _bytes.WIDE_SELF:
+            # V8 writes a node's self size as a 64-bit number: a backing store or wasm memory of 4 GiB
+            # or more has its true size in the file. The column widens to int64 when one appears
+            # (DevTools keeps 32 bits and shows such a size modulo 4 GiB).
+            cols["self_size"] = cols["self_size"].astype(np.int64)
+            continue
+        _record_error(p, key, status, value, fields[f] if f >= 0 else "", width, r, f, total, type_limit,
+                      shape["nf"])
+
+
+_RECORD_ERRORS = {
+    _bytes.END_OF_INPUT: "the file ends inside {what} (truncated?)",
+    _bytes.BAD_CHARACTER: "unexpected character in {what}",
+    _bytes.TOO_LARGE: "a number in {what} is too large for its field",
+    _bytes.BAD_WIDE: "a node's {field} ({value}) does not fit in 32 bits",
+    _bytes.BAD_SELF: "a node's self_size ({value}) is not a size",
+    _bytes.BAD_TYPE: "{a_record} has type {value}, but snapshot.meta lists only {types} types",
+    _bytes.PARTIAL: "{what} has {values} values, not a multiple of its {width} fields",
+    _bytes.TOO_MANY_CHECK: "{what} has more values than the header's counts say ({expected})",
+    _bytes.BAD_TO_MOD: "an edge's to_node {value} is not a multiple of the node field count {nf}",
+    _bytes.BAD_TO_RANGE: "an edge's to_node {value} points past the last node",
+}
+
+
+def _record_error(p, key, status, value, field_name, width, records, f, total, type_limit, nf):
+    p.fail(_RECORD_ERRORS.get(status, "{what} is malformed").format(
+        what=f"the {key} array", field=field_name, value=value, a_record="a node" if key == "nodes" else "an edge",
+        types=type_limit, values=records * width + f + 1, width=width, expected=total * width, nf=nf))
 
 
 def _check_records(p, values, key, fields):

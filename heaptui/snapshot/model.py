@@ -13,16 +13,28 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from typing import TYPE_CHECKING
+
 from . import kernels as K
-from .loader import RawSnapshot
+from .spill import drop
 from .names import (EPHEMERON_EDGE, class_name_for_tag, format_property_name, js_order_key,
                     js_parse_int, utf16_len)
 
+if TYPE_CHECKING:  # the loader (and ijson) is imported only when a file is parsed
+    from .loader import RawSnapshot
+
 MAX_INTERFACE_NAME_LENGTH = 120
-# Up to this many nodes, the passes that do not need the dominator tree run beside it on a second
-# thread (they release the GIL). Above it they run after it: overlapping would stack their arrays on
-# the dominator pass's peak, and big snapshots are where memory is tight.
+# Up to this many nodes, and when the machine has memory to spare, the passes that do not need the
+# dominator tree run beside it on a second thread (they release the GIL). Otherwise they run after
+# it: overlapping would stack their arrays on the dominator pass's peak, and big snapshots are where
+# memory is tight.
 OVERLAP_MAX_NODES = 8_000_000
+OVERLAP_BYTES_PER_NODE = 200
+OVERLAP_BYTES_PER_EDGE = 20
+# What the dominator pass does not read, moved out of memory while it runs (big snapshots only).
+SPILLED = ("node_name", "node_id", "node_type", "edge_name", "edge_type", "locations", "detachedness",
+           "node_trace", "strings.blob", "strings.offsets")
+SPILL_MIN_BYTES = 1 << 20
 MIN_OBJECTS_PER_INTERFACE = 2
 MIN_INTERFACE_PROPORTION = 1000
 SCRIPT_NAME_TRIES = 4  # located functions of one script tried for its name
@@ -30,6 +42,22 @@ SCRIPT_NAME_TRIES = 4  # located functions of one script tried for its name
 
 def _noop(phase, done, total):
     pass
+
+
+def _short_of_memory(nodes, edges):
+    """Whether the machine's available memory is under twice what overlapping the passes would
+    take at its peak (a generous estimate per node and per edge); then the frugal order is used."""
+    try:
+        with open("/proc/meminfo", "rb") as f:
+            for line in f:
+                if line.startswith(b"MemAvailable:"):
+                    available = int(line.split()[1]) * 1024
+                    break
+            else:
+                return False
+    except (OSError, ValueError):
+        return False
+    return available < 2 * (OVERLAP_BYTES_PER_NODE * nodes + OVERLAP_BYTES_PER_EDGE * edges)
 
 
 @dataclass
@@ -69,6 +97,7 @@ class HeapSnapshot:
 
     def __init__(self):
         self.persist = None  # called with arrays computed after the index was saved
+        self._spill_map = None  # the private file holding columns moved out of memory, if any
         self._string_ids = None
         self._lock = threading.Lock()  # lazily built indexes: built once, whoever asks first
         self.strings = None  # a StringTable
@@ -99,15 +128,18 @@ class HeapSnapshot:
                 progress(phase, done, total)
                 step()
                 done += 1
+                drop(s._spill_map)  # spilled columns come back only while a pass reads them
 
         run(before)
-        if s.node_count <= OVERLAP_MAX_NODES:
+        if s.node_count <= OVERLAP_MAX_NODES and not _short_of_memory(s.node_count, s.edge_count):
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="heaptui-index") as pool:
                 side = pool.submit(run, beside)
                 run([("dominators", s._dominators)])
                 side.result()
         else:
-            # Overlapping would add the side passes' arrays to the dominator pass's peak.
+            # Overlapping would add the side passes' arrays to the dominator pass's peak; and the
+            # columns the dominator pass does not read wait on disk meanwhile.
+            s._spill(SPILLED)
             run([("dominators", s._dominators)] + beside)
         run(after)
         progress("done", total, total)
@@ -148,6 +180,23 @@ class HeapSnapshot:
         self.trace_sizes = raw.trace_sizes
         self.node_field_count = len(raw.meta["node_fields"])
         self._string_ids = None
+
+    def _spill(self, names):
+        """Moves the columns `names` to a private file, mapped back copy-on-write in their place: their
+        pages leave the resident set until a later pass reads them again (from the page cache). The
+        dominator pass's scratch arrays take their room. Best effort: on any OSError (no room, no
+        writable cache directory) the columns stay in memory."""
+        from .spill import spill_arrays
+        arrays = {}
+        for name in names:
+            holder, attr = (self.strings, name[8:]) if name.startswith("strings.") else (self, name)
+            a = getattr(holder, attr, None)
+            if isinstance(a, np.ndarray) and a.nbytes >= SPILL_MIN_BYTES:
+                arrays[name] = a
+        mapped, self._spill_map = spill_arrays(arrays)
+        for name, a in mapped.items():
+            holder, attr = (self.strings, name[8:]) if name.startswith("strings.") else (self, name)
+            setattr(holder, attr, a)
 
     def _drop_scratch(self):
         for name in ("_essential", "_page", "_wm_table_id", "_wm_suffix", "_string_ids", "raw_self_size"):
@@ -230,9 +279,7 @@ class HeapSnapshot:
         nstr = len(self.strings)
         table = np.full(nstr, -1, dtype=np.int64)
         suffix = np.full(nstr, -1, dtype=np.int32)
-        internal = self.edge_type == self.edge_types["internal"]
-        used = np.zeros(nstr, dtype=bool)
-        used[self.edge_name[internal]] = True
+        used = K.edge_names_of_type(self.edge_type, self.edge_name, self.edge_types["internal"], nstr)
         pairs = {}
         ids = np.nonzero(used)[0]
         blob = self.strings.blob
