@@ -94,3 +94,95 @@ def test_name_rank_is_javascript_string_order(tmp_path):
     rank = snap.name_rank()
     by_rank = sorted(set(names), key=lambda n: rank[snap.heap.node_name[ids[names.index(n)]]])
     assert by_rank == sorted(set(names), key=js_order_key)
+
+
+def _wide(tmp_path, n=300):
+    """A window holding n items by element edges (sizes with many ties) and a target that every item
+    retains twice: long lists of edges, dominated children and retainers."""
+    b = Builder()
+    b.node("synthetic", "")
+    w = b.node("object", "Window", 8)
+    b.edge(0, "shortcut", "w", w)
+    target = b.node("object", "Shared", 8)
+    rng = np.random.default_rng(11)
+    items = []
+    for i in range(n):
+        it = b.node("object", "Item" if i % 3 else "Other", int(rng.integers(1, 12)), id=5000 + 2 * ((i * 53) % n))
+        b.edge(w, "element", i, it)
+        b.edge(it, "property", "shared", target)
+        b.edge(it, "property", "again", target)
+        if i % 4 == 0:  # some items hold a private child: retained sizes differ from shallow ones
+            b.edge(it, "property", "own", b.node("object", "Leaf", int(rng.integers(1, 40))))
+        items.append(it)
+    return b.write(tmp_path / "wide.heapsnapshot"), w, target, items
+
+
+def test_long_lists_answer_as_short_ones(tmp_path, monkeypatch):
+    """The TUI's long-list shortcuts (top k without a full sort, answers kept for the next ask) give
+    what a full sort gives, the first time and from what is kept."""
+    import heaptui.snapshot.query as query
+    path, w, target, items = _wide(tmp_path)
+    plain = open_snapshot(path, use_cache=False)
+    monkeypatch.setattr(query, "BIG", 50)
+    monkeypatch.setattr(query, "BIG_RETAINERS", 20)
+    quick = open_snapshot(path, use_cache=False)
+    h = plain.heap
+    lo, hi = int(h.first_edge[w]), int(h.first_edge[w + 1])
+    expected = sorted(range(lo, hi), key=lambda e: (-int(h.retained[h.edge_to[e]]), e))
+    for snap in (plain, quick, quick):  # the third call answers from what the second kept
+        for offset, limit in ((0, 10), (40, 100), (290, 50)):
+            page, total = snap.edges_by_retained(w, offset=offset, limit=limit)
+            assert total == len(items)
+            assert [e.edge for e in page] == expected[offset:offset + limit]
+        all_kids, count = snap.dominated(w)
+        assert count == len(items) + 1 and all_kids == plain.dominated(w)[0]  # the items and the target
+        assert snap.dominated(w, limit=10) == (all_kids[:10], count)
+        assert snap.retainer_count(target) == plain.retainer_count(target) == 2 * len(items)
+        for offset, limit in ((0, 30), (100, 50), (590, 100)):
+            assert [e.edge for e in snap.retainers(target, offset=offset, limit=limit)] == \
+                [e.edge for e in plain.retainers(target, offset=offset, limit=limit)]
+    assert quick.answers_at_once(w, "edges") and quick.answers_at_once(w, "dominated", 10)
+    assert not quick.answers_at_once(w, "dominated", 25)
+
+
+def test_instance_position_is_the_index_in_the_sorted_list(tmp_path):
+    path, w, target, items = _wide(tmp_path)
+    snap = open_snapshot(path, use_cache=False)
+    row = next(r for r in snap.classes() if r.name == "Item")
+    for sort in ("retained", "shallow", "id", "distance"):
+        listed, total = snap.instances(row.index, sort=sort, offset=0, limit=10_000)
+        assert total == len(listed) == 200
+        for v in listed[::7] + [listed[-1]]:
+            assert snap.instance_position(row.index, v, sort=sort) == listed.index(v), sort
+    assert snap.instance_position(row.index, w) is None
+
+
+def test_ordinals_of_ids(tmp_path):
+    path, w, target, items = _wide(tmp_path)
+    snap = open_snapshot(path, use_cache=False)
+    chosen = items[::-5]
+    ids = snap.heap.node_id[chosen]
+    assert snap.ordinals_of_ids(ids).tolist() == chosen
+
+
+def test_comparison_members_are_the_ids_only_one_side_has(tmp_path):
+    from heaptui.snapshot import SnapshotDiff
+
+    def snapshot(name, item_ids):
+        b = Builder()
+        b.node("synthetic", "")
+        w = b.node("object", "Window", 8, id=3)
+        b.edge(0, "shortcut", "w", w)
+        for i, node_id in enumerate(item_ids):
+            b.edge(w, "element", i, b.node("object", "Item", 4 + i % 5, id=node_id))
+        return open_snapshot(b.write(tmp_path / name), use_cache=False)
+
+    base_ids = list(range(101, 401, 2))
+    current_ids = [i for i in base_ids if i % 3] + list(range(1001, 1201, 2))
+    base, current = snapshot("a.heapsnapshot", base_ids), snapshot("b.heapsnapshot", current_ids[::-1])
+    diff = SnapshotDiff(base, current)
+    key = next(r.key for r in diff.rows if r.name == "Item")
+    added, deleted = diff.added_ordinals(key), diff.deleted_ordinals(key)
+    assert sorted(current.heap.node_id[added].tolist()) == sorted(set(current_ids) - set(base_ids))
+    assert sorted(base.heap.node_id[deleted].tolist()) == sorted(set(base_ids) - set(current_ids))
+    assert diff.added(key) == added.tolist() and diff.deleted(key) == deleted.tolist()
