@@ -113,6 +113,7 @@ def _dispatcher(k):
     global _numba_ready
     with _MADE:
         if not _numba_ready:
+            _ready_code_generator()
             for other, _sigs in KERNELS:
                 if other.dispatcher is None:
                     _make(other)
@@ -120,6 +121,24 @@ def _dispatcher(k):
         elif k.dispatcher is None:
             _make(k)
     return k.dispatcher
+
+
+def _ready_code_generator():
+    """Sets numba's code generator up as its first compile or cache load in a process would, but
+    without scipy.linalg: when SciPy is installed numba imports it then (0.3-0.5 s, more than the rest
+    of a reply from the index cache) only so that np.dot and np.linalg can call BLAS. heaptui's kernels
+    are loops that call neither; one that did would fail to compile in tests/test_kernels.py."""
+    from numba.core.compiler_lock import global_compiler_lock
+    from numba.core.registry import cpu_target
+    hidden = "scipy.linalg" not in sys.modules
+    if hidden:
+        sys.modules["scipy.linalg"] = None  # importing it raises ImportError: numba goes on without BLAS
+    try:
+        with global_compiler_lock:  # held as numba's own compiles hold it
+            cpu_target.target_context.refresh()
+    finally:
+        if hidden and sys.modules.get("scipy.linalg", 0) is None:
+            del sys.modules["scipy.linalg"]
 
 
 def numba_loaded():
