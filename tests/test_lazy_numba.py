@@ -36,6 +36,12 @@ def test_cached_summary_and_statistics_do_not_import_numba(parity_snapshots, tmp
     assert json.loads(got["out"]) == expected
     got = _probe(tmp_path, "stats", path, "--json")
     assert got["status"] == 0 and not got["numba"] and json.loads(got["out"]), got
+    # A class's instances too: the index holds every class's members.
+    row = next(r for r in fresh.classes(sort="retained") if r.count > 3)
+    got = _probe(tmp_path, "instances", path, row.name, "--json", "--top", "0")
+    assert got["status"] == 0 and not got["numba"], got
+    listed, _total = fresh.instances(row.index, offset=0, limit=row.count)
+    assert [o["id"] for o in json.loads(got["out"])] == [int(fresh.heap.node_id[v]) for v in listed]
     # Indexing does need the kernels: the same probe on a copy the cache has never seen imports numba.
     copy = tmp_path / "copy.heapsnapshot"
     copy.write_bytes(path.read_bytes())

@@ -186,3 +186,44 @@ def test_comparison_members_are_the_ids_only_one_side_has(tmp_path):
     assert sorted(current.heap.node_id[added].tolist()) == sorted(set(current_ids) - set(base_ids))
     assert sorted(base.heap.node_id[deleted].tolist()) == sorted(set(base_ids) - set(current_ids))
     assert diff.added(key) == added.tolist() and diff.deleted(key) == deleted.tolist()
+
+
+def test_top_k_selection_equals_a_full_sort():
+    from heaptui.snapshot.query import _sorted_top_k
+    rng = np.random.default_rng(3)
+    for trial in range(40):
+        n = int(rng.integers(1, 300))
+        size = rng.integers(0, 6 if trial % 2 else 1 << 40, size=n + 10)  # many ties, or sizes past 4 GiB
+        size = size.astype(np.int64 if trial % 2 == 0 else np.uint32)
+        node_id = rng.permutation(n + 10).astype(np.uint32) * 2 + 1
+        members = rng.choice(n + 10, size=n, replace=False).astype(np.uint32)
+        full = sorted(members.tolist(), key=lambda v: (-int(size[v]), int(node_id[v])))
+        for k in (1, 2, n // 3, n - 1, n, n + 5):
+            assert _sorted_top_k(members, size, node_id, k).tolist() == full[:max(k, 0)], (trial, k)
+
+
+def test_id_order_is_the_ids_sorted():
+    from heaptui.snapshot import kernels as K
+    rng = np.random.default_rng(5)
+    for n in (0, 1, 7, 5000):
+        ids = rng.choice(1 << 32, size=n, replace=False).astype(np.uint32)  # high and low halves both vary
+        ids[: n // 3] &= 0xFFFF  # and some below 2^16
+        ids = np.unique(ids)
+        rng.shuffle(ids)
+        assert K.id_order(ids).tolist() == np.argsort(ids, kind="stable").tolist()
+
+
+def test_cache_keeps_class_members_and_id_order(tmp_path):
+    from heaptui.snapshot import IndexCache
+    path, w, target, items = _wide(tmp_path)
+    cache = IndexCache(str(tmp_path / "index"))
+    fresh = open_snapshot(path, cache=cache)
+    assert not fresh.from_cache and fresh.heap.id_order is None
+    first, members = fresh.heap.class_members()
+    order = fresh.heap.ordinals_by_id()  # built now, added to the entry
+    again = open_snapshot(path, cache=cache)
+    assert again.from_cache
+    assert np.array_equal(again.heap.member_first, first) and np.array_equal(again.heap.members, members)
+    assert np.array_equal(again.heap.id_order, order)
+    row = next(r for r in again.classes() if r.name == "Item")
+    assert again.instances(row.index, limit=1000) == fresh.instances(row.index, limit=1000)

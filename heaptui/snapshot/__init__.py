@@ -44,8 +44,7 @@ def open_snapshot(path, progress=None, use_cache=True, cache=None, before_indexi
     if cache is not None:
         heap, entry = cache.load(path)
         if heap is not None:
-            if heap.ret_first is None:
-                heap.persist = lambda arrays: cache.add_arrays(entry, arrays)
+            heap.persist = lambda arrays: cache.add_arrays(entry, arrays)  # what it builds later is kept
             return Snapshot(heap, path, from_cache=True, cache_entry=entry)
     if before_indexing is not None:
         before_indexing()
@@ -54,6 +53,7 @@ def open_snapshot(path, progress=None, use_cache=True, cache=None, before_indexi
     if cache is not None:
         if progress:
             progress("saving index", 0, 1)
+        heap.class_members()  # saved with the rest: a class's instances are then listed without kernels
         entry = cache.save(path, heap)
         if entry is not None:
             heap.persist = lambda arrays: cache.add_arrays(entry, arrays)

@@ -43,7 +43,7 @@ NODE_ARRAYS = ("node_type", "node_name", "node_id", "self_size", "idom", "retain
                "class_id", "flags")
 EDGE_ARRAYS = ("edge_type", "edge_name", "edge_to")
 # Built on first use, saved when present, checked when found.
-OPTIONAL = ("ret_first", "ret_edge")
+OPTIONAL = ("ret_first", "ret_edge", "member_first", "members", "id_order")
 
 
 
@@ -146,6 +146,13 @@ def _read_entry(entry, key):
         if heap.ret_first is not None and (heap.ret_first.shape != (heap.node_count + 1,)
                                            or heap.ret_edge.shape != (heap.edge_count,)):
             raise ValueError("retainers")
+        if (heap.member_first is None) != (heap.members is None):
+            raise ValueError("members")
+        if heap.members is not None and (heap.member_first.shape != (len(heap.class_names) + 1,)
+                                         or heap.members.shape != (int(heap.member_first[-1]),)):
+            raise ValueError("members")
+        if heap.id_order is not None and heap.id_order.shape != (heap.node_count,):
+            raise ValueError("id_order")
         blob = np.load(os.path.join(entry, "strings_blob.npy"), mmap_mode="c")
         offsets = np.load(os.path.join(entry, "strings_offsets.npy"), mmap_mode="c")
         heap.strings = StringTable(blob, offsets)

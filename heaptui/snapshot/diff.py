@@ -37,30 +37,56 @@ class DiffRow:
                 "freed_size": self.freed_size, "size_delta": self.size_delta}
 
 
-@kernel("(int64[::1], int64[::1], int64[::1], int64[::1], int64[::1], int64[::1], int64)")
-def _merge(a_key, a_id, a_size, b_key, b_id, b_size, keys):
-    """Both sides sorted by (key, id). Per key: deleted (only in a) and new (only in b) counts/sizes."""
+@kernel("(uint32[::1], uint32[::1], int32[::1], int64[::1], uint32[::1],"
+        " uint32[::1], uint32[::1], int32[::1], int64[::1], uint32[::1], int64)",
+        "(uint32[::1], uint32[::1], int32[::1], int64[::1], int64[::1],"
+        " uint32[::1], uint32[::1], int32[::1], int64[::1], int64[::1], int64)")
+def _merge(a_order, a_id, a_class, a_key, a_size, b_order, b_id, b_class, b_key, b_size, keys):
+    """Walks both snapshots in object-id order (a_order, b_order: ordinals sorted by id). An object
+    takes part when its self size is not 0 and its class has a key (a_key[class] >= 0). An id on one
+    side only, or on both under different keys, is deleted (a) or new (b) in its key. Returns per key
+    new count, allocated size, deleted count, freed size; then the ordinals of a's deleted objects and
+    of b's new ones, each in id order."""
     deleted = np.zeros(keys, dtype=np.int64)
     freed = np.zeros(keys, dtype=np.int64)
     new = np.zeros(keys, dtype=np.int64)
     alloc = np.zeros(keys, dtype=np.int64)
-    i = 0
-    j = 0
-    na = a_key.shape[0]
-    nb = b_key.shape[0]
-    while i < na or j < nb:
-        if j >= nb or (i < na and (a_key[i] < b_key[j] or (a_key[i] == b_key[j] and a_id[i] < b_id[j]))):
-            deleted[a_key[i]] += 1
-            freed[a_key[i]] += a_size[i]
+    na = a_order.shape[0]
+    nb = b_order.shape[0]
+    only_a = np.empty(na, dtype=np.uint32)
+    only_b = np.empty(nb, dtype=np.uint32)
+    ka = kb = 0
+    i = j = 0
+    while True:
+        while i < na and (a_size[a_order[i]] == 0 or a_key[a_class[a_order[i]]] < 0):
             i += 1
-        elif i >= na or (b_key[j] < a_key[i] or (b_key[j] == a_key[i] and b_id[j] < a_id[i])):
-            new[b_key[j]] += 1
-            alloc[b_key[j]] += b_size[j]
+        while j < nb and (b_size[b_order[j]] == 0 or b_key[b_class[b_order[j]]] < 0):
             j += 1
-        else:
+        if i >= na and j >= nb:
+            break
+        va = a_order[i] if i < na else 0
+        vb = b_order[j] if j < nb else 0
+        take_a = j >= nb or (i < na and a_id[va] <= b_id[vb])
+        take_b = i >= na or (j < nb and b_id[vb] <= a_id[va])
+        if take_a and take_b and a_key[a_class[va]] == b_key[b_class[vb]]:
+            i += 1  # the same object in both
+            j += 1
+            continue
+        if take_a:
+            k = a_key[a_class[va]]
+            deleted[k] += 1
+            freed[k] += a_size[va]
+            only_a[ka] = va
+            ka += 1
             i += 1
+        if take_b:
+            k = b_key[b_class[vb]]
+            new[k] += 1
+            alloc[k] += b_size[vb]
+            only_b[kb] = vb
+            kb += 1
             j += 1
-    return new, alloc, deleted, freed
+    return new, alloc, deleted, freed, only_a[:ka].copy(), only_b[:kb].copy()
 
 
 class SnapshotDiff:
@@ -88,8 +114,12 @@ class SnapshotDiff:
         self._keys = list(keys)
         b_side = self._side(base.heap, b_class, b_keys, b_visible, keys)
         c_side = self._side(c, c_class, c_keys, c_visible, keys)
-        self._b, self._c = b_side, c_side
-        new, alloc, deleted, freed = _merge(*b_side, *c_side, len(keys))
+        if b_side[4].dtype != c_side[4].dtype:  # one snapshot has a self size of 4 GiB or more
+            b_side, c_side = (side[:4] + (side[4].astype(np.int64),) for side in (b_side, c_side))
+        new, alloc, deleted, freed, self._deleted, self._new = _merge(*b_side, *c_side, len(keys))
+        self._b_key = b_side[3][b_side[2][self._deleted]]
+        self._c_key = c_side[3][c_side[2][self._new]]
+        self._by_key = {}
         self.rows = [DiffRow(key=k, name=self._key_names[k], new_count=int(new[i]),
                              deleted_count=int(deleted[i]), alloc_size=int(alloc[i]),
                              freed_size=int(freed[i]))
@@ -97,15 +127,13 @@ class SnapshotDiff:
 
     @staticmethod
     def _side(heap, class_id, class_keys, visible, keys):
-        """(key id, object id, self size) of every object with a size, sorted by key then id."""
+        """(ordinals by id, ids, class per node, key per class (-1: not compared), self sizes)."""
         lut = np.array([keys[k] if visible[c] else -1 for c, k in enumerate(class_keys)], dtype=np.int64)
-        key = lut[class_id]
-        keep = (heap.self_size != 0) & (key >= 0)
-        key = key[keep]
-        ids = heap.node_id[keep]
-        size = heap.self_size[keep].astype(np.int64)
-        order = np.lexsort((ids, key))
-        return key[order], ids[order].astype(np.int64), size[order]
+        size = heap.self_size
+        if size.dtype != np.int64:
+            size = np.ascontiguousarray(size, dtype=np.uint32)
+        return (heap.ordinals_by_id(), np.ascontiguousarray(heap.node_id, dtype=np.uint32),
+                np.ascontiguousarray(class_id, dtype=np.int32), lut, size)
 
     def sorted_rows(self, sort="alloc_size", descending=True):
         """DevTools' default: Alloc. Size, largest first, then name."""
@@ -128,17 +156,17 @@ class SnapshotDiff:
 
     def added_ordinals(self, key):
         """added(key) as an array (a list of millions of ints costs every garbage collection)."""
-        return self._only(self._c, self._b, key, self.current)
+        return self._members("new", self._new, self._c_key, key)
 
     def deleted_ordinals(self, key):
-        return self._only(self._b, self._c, key, self.base)
+        return self._members("deleted", self._deleted, self._b_key, key)
 
-    def _only(self, mine, other, key, snap):
+    def _members(self, side, ordinals, ordinal_keys, key):
+        """The ordinals of one side's new or deleted objects of class `key`, in id order."""
+        if side not in self._by_key:
+            order = np.argsort(ordinal_keys, kind="stable")  # keeps id order within a key
+            self._by_key[side] = (ordinal_keys[order], ordinals[order])
+        keys, grouped = self._by_key[side]
         k = self._keys.index(key)
-        lo, hi = np.searchsorted(mine[0], [k, k + 1])
-        olo, ohi = np.searchsorted(other[0], [k, k + 1])
-        ids = mine[1][lo:hi]
-        only = ids[~np.isin(ids, other[1][olo:ohi])]
-        if not only.size:
-            return np.zeros(0, dtype=np.uint32)
-        return snap.ordinals_of_ids(only)  # the snapshot's id index, built once
+        lo, hi = np.searchsorted(keys, [k, k + 1])
+        return grouped[lo:hi]

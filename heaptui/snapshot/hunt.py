@@ -282,10 +282,10 @@ def _growing_collections(snapshots, baseline, known):
         return []
     ids = h.node_id[candidates]
     order = np.argsort(ids)
-    wanted = np.ascontiguousarray(ids[order])
+    wanted = np.ascontiguousarray(ids[order], dtype=np.uint32)
     sizes = []
     for snap in snapshots:
-        at = _positions(wanted, np.ascontiguousarray(snap.heap.node_id))
+        at = _positions(wanted, snap.heap.ordinals_by_id(), np.ascontiguousarray(snap.heap.node_id, dtype=np.uint32))
         sizes.append(np.where(at >= 0, snap.heap.self_size[np.maximum(at, 0)].astype(np.int64), -1))
     sizes = np.stack(sizes)  # snapshots x candidates (in id order)
     steady = (sizes[0] >= 0) & (np.diff(sizes, axis=0) > 0).all(axis=0)

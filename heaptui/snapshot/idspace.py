@@ -54,23 +54,23 @@ class DifferentSessions(SnapshotError):
     """The snapshots' object ids do not name the same objects."""
 
 
-@kernel("(uint32[::1], uint32[::1])")
-def _positions(wanted_sorted, node_id):
-    """For each id in `wanted_sorted`, the ordinal holding it in `node_id`, or -1: one pass over the
-    snapshot with a binary search into the small sorted sample."""
-    out = np.full(wanted_sorted.shape[0], -1, dtype=np.int64)
-    m = wanted_sorted.shape[0]
-    for v in range(node_id.shape[0]):
-        x = node_id[v]
-        lo, hi = 0, m
+@kernel("(uint32[::1], uint32[::1], uint32[::1])")
+def _positions(wanted, order, node_id):
+    """For each id in `wanted`, the ordinal holding it, or -1: a binary search of the snapshot's
+    ordinals sorted by id (`order`)."""
+    out = np.full(wanted.shape[0], -1, dtype=np.int64)
+    n = order.shape[0]
+    for k in range(wanted.shape[0]):
+        x = wanted[k]
+        lo, hi = 0, n
         while lo < hi:
             mid = (lo + hi) // 2
-            if wanted_sorted[mid] < x:
+            if node_id[order[mid]] < x:
                 lo = mid + 1
             else:
                 hi = mid
-        if lo < m and wanted_sorted[lo] == x:
-            out[lo] = v
+        if lo < n and node_id[order[lo]] == x:
+            out[k] = order[lo]
     return out
 
 
@@ -78,9 +78,10 @@ def check_ids(a, b, sample=SAMPLE):
     """IdCheck for snapshots a and b (opened Snapshot objects)."""
     ids_a = a.heap.node_id
     picks = np.linspace(0, ids_a.shape[0] - 1, num=min(sample * 4, ids_a.shape[0])).astype(np.int64)
-    wanted = np.unique(ids_a[picks])
-    in_a = _positions(wanted, np.ascontiguousarray(ids_a))
-    in_b = _positions(wanted, np.ascontiguousarray(b.heap.node_id))
+    wanted, first = np.unique(ids_a[picks], return_index=True)
+    in_a = picks[first]
+    in_b = _positions(np.ascontiguousarray(wanted, dtype=np.uint32), b.heap.ordinals_by_id(),
+                      np.ascontiguousarray(b.heap.node_id, dtype=np.uint32))
     both = np.nonzero((in_a >= 0) & (in_b >= 0))[0]
     shared_fraction = both.shape[0] / max(1, wanted.shape[0])
     both = both[np.linspace(0, both.shape[0] - 1, num=min(sample, both.shape[0])).astype(np.int64)] \

@@ -97,6 +97,8 @@ class HeapSnapshot:
 
     def __init__(self):
         self.persist = None  # called with arrays computed after the index was saved
+        self.member_first = self.members = None  # see class_members()
+        self.id_order = None  # see ordinals_by_id()
         self._spill_map = None  # the private file holding columns moved out of memory, if any
         self._string_ids = None
         self._lock = threading.Lock()  # lazily built indexes: built once, whoever asks first
@@ -227,6 +229,29 @@ class HeapSnapshot:
                 if self.persist is not None:
                     self.persist({"ret_first": first, "ret_edge": edges})
         return self.ret_first, self.ret_edge
+
+    def class_members(self):
+        """(member_first, members): the instances (self size > 0) of each class, in ordinal order,
+        class c's at members[member_first[c]:member_first[c + 1]]. 4 bytes per instance; built on
+        first use and kept in the index cache, so that listing a class's instances from the cache
+        needs no pass over every node."""
+        with self._lock:
+            if self.members is None:
+                first, members = K.members_by_class(self.class_id, len(self.class_names), self.self_size)
+                self.member_first, self.members = first, members
+                if self.persist is not None:
+                    self.persist({"member_first": first, "members": members})
+        return self.member_first, self.members
+
+    def ordinals_by_id(self):
+        """The node ordinals sorted by object id (4 bytes per node): a comparison of two snapshots
+        walks both in id order. Built on first use and kept in the index cache."""
+        with self._lock:
+            if self.id_order is None:
+                self.id_order = K.id_order(np.ascontiguousarray(self.node_id, dtype=np.uint32))
+                if self.persist is not None:
+                    self.persist({"id_order": self.id_order})
+        return self.id_order
 
     def _dom_state(self):
         if self.detachedness is None:

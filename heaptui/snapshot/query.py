@@ -210,56 +210,28 @@ def _retainer_page(v, root, ret_first, ret_edge, first_edge, edge_type, weak_typ
     return hk[:n].copy(), he[:n].copy(), hs[:n].copy(), total
 
 
-@kernel("(uint32[::1], int64[::1], uint32[::1], int64)",
-        "(uint32[::1], uint32[::1], uint32[::1], int64)")
-def _top_k(members, size, node_id, k):
-    """The k members first in (size descending, id ascending) order: a bounded heap whose top is the
-    last of those kept. Returns their sizes, ids and ordinals, unsorted (see _sorted_top_k). Sizes are
-    compared as int64, so retained sizes and self sizes of 4 GiB or more order correctly."""
-    hs = np.empty(k, dtype=np.int64)
-    hi = np.empty(k, dtype=np.int64)
-    who = np.empty(k, dtype=np.uint32)
-    n = 0
-    for i in range(members.shape[0]):
-        v = members[i]
-        s = np.int64(size[v])
-        d = np.int64(node_id[v])
-        if n < k:
-            j = n  # sift up: a parent must come after (be worse than) its children
-            n += 1
-            while j > 0:
-                parent = (j - 1) // 2
-                if hs[parent] < s or (hs[parent] == s and hi[parent] > d):
-                    break
-                hs[j] = hs[parent]
-                hi[j] = hi[parent]
-                who[j] = who[parent]
-                j = parent
-        elif s > hs[0] or (s == hs[0] and d < hi[0]):
-            j = 0  # better than the worst kept: replace it, sift down
-            while True:
-                c = 2 * j + 1
-                if c >= n:
-                    break
-                if c + 1 < n and (hs[c + 1] < hs[c] or (hs[c + 1] == hs[c] and hi[c + 1] > hi[c])):
-                    c += 1
-                if s < hs[c] or (s == hs[c] and d > hi[c]):
-                    break
-                hs[j] = hs[c]
-                hi[j] = hi[c]
-                who[j] = who[c]
-                j = c
-        else:
-            continue
-        hs[j] = s
-        hi[j] = d
-        who[j] = v
-    return hs[:n].copy(), hi[:n].copy(), who[:n].copy()
-
-
 def _sorted_top_k(members, size, node_id, k):
-    sizes, ids, who = _top_k(members, size, node_id, k)
-    return who[np.lexsort((ids, -sizes))]  # ids are unique
+    """The k of `members` first in (size descending, id ascending) order, in that order, without
+    sorting them all: a linear selection of the k-th largest size, then a sort of the few members
+    at or above it (the ones tied with it chosen by id). numpy only: listing a class's first
+    instances from the index cache loads no kernels. Sizes compare as int64 (a size of 4 GiB or
+    more orders correctly); ids are unique."""
+    n = members.shape[0]
+    if k <= 0:
+        return members[:0]
+    sizes = size[members].astype(np.int64)
+    if k < n:
+        cut = np.partition(sizes, n - k)[n - k]  # the k-th largest size
+        above = np.flatnonzero(sizes > cut)
+        tied = np.flatnonzero(sizes == cut)
+        need = k - above.shape[0]
+        if need < tied.shape[0]:  # of those tied with it, the smallest ids
+            tied = tied[np.argpartition(node_id[members[tied]], need - 1)[:need]]
+        chosen = np.concatenate((above, tied))
+    else:
+        chosen = np.arange(n)
+    who = members[chosen]
+    return who[np.lexsort((node_id[who], -sizes[chosen]))]
 
 
 @kernel("(uint32[::1], uint32[::1], int64, int64)")
@@ -314,25 +286,6 @@ def _find_id(node_id, wanted):
         if node_id[v] == wanted:
             return v
     return -1
-
-
-@kernel("(int32[::1], int64, uint32[::1])")
-def _members_csr(class_id, class_count, self_size):
-    """Instances (self size > 0) grouped by class, each group in ordinal order."""
-    first = np.zeros(class_count + 1, dtype=np.int64)
-    for v in range(class_id.shape[0]):
-        if self_size[v] != 0:
-            first[class_id[v] + 1] += 1
-    for c in range(class_count):
-        first[c + 1] += first[c]
-    fill = first[:-1].copy()
-    members = np.empty(first[class_count], dtype=np.uint32)
-    for v in range(class_id.shape[0]):
-        if self_size[v] != 0:
-            c = class_id[v]
-            members[fill[c]] = v
-            fill[c] += 1
-    return first, members
 
 
 class SnapshotQuery:
@@ -490,7 +443,7 @@ class SnapshotQuery:
         up thousands of objects by id at a time."""
         with self._lock:
             if self._id_order is None:
-                order = np.argsort(self.heap.node_id).astype(np.uint32)
+                order = self.heap.ordinals_by_id()
                 self._id_order = (order, self.heap.node_id[order])
         return self._id_order
 
@@ -1010,7 +963,7 @@ class SnapshotQuery:
         with self._lock:
             if self._members is None:
                 h = self.heap
-                self._members = _members_csr(h.class_id, len(h.class_names), h.self_size)
+                self._members = h.class_members()
         first, members = self._members
         return members[first[class_index]:first[class_index + 1]]
 
